@@ -1,0 +1,5 @@
+"""The bot: decides what it says, or that it hands the conversation to a person."""
+
+from bot.responder import Bot
+
+__all__ = ["Bot"]

@@ -1,0 +1,1 @@
+"""Channel connectors: each turns a channel into the hub's message model."""

@@ -1,0 +1,1 @@
+"""Web chat: the customer widget's websocket protocol (see docs/webchat-protocol.md)."""

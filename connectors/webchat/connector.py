@@ -1,0 +1,144 @@
+"""The web chat connector: one websocket session, frames in, hub calls, frames out.
+
+Every frame gets an answer: ``welcome``, ``ack``, ``pong`` or an ``error`` in the protocol's own
+terms. A bad frame never closes the socket, and an ``ack`` is sent only after the store committed
+the message. Live events (messages, status) arrive through the hub's ``watch`` and leave through the
+same ordered outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import msgspec
+
+from connectors.base import Feature, TextSocket
+from connectors.webchat.payloads import (
+    Ack,
+    ErrorFrame,
+    Hello,
+    Ping,
+    Pong,
+    ProtocolError,
+    Say,
+    Welcome,
+    client_id_of,
+    decode_frame,
+    encode,
+)
+from hub.envelopes import ChatHub, InboundMessage, Session
+from hub.errors import HubError
+from hub.flow import Outbox, TokenBucket
+from hub.models import Channel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Limits:
+    max_text_bytes: int = 4096
+    rate_per_s: float = 20.0
+    burst: int = 40
+
+
+@dataclass(slots=True)
+class _Connection:
+    outbox: Outbox
+    bucket: TokenBucket
+    session: Session | None = None
+    conversation_id: str | None = None
+    watching: list[str] = field(default_factory=list)
+
+    def send(self, frame: msgspec.Struct) -> None:
+        self.outbox.push(encode(frame).decode())
+
+    def error(self, code: str, detail: str, client_id: str | None = None) -> None:
+        self.send(ErrorFrame(code=code, detail=detail, client_id=client_id))
+
+
+class WebchatConnector:
+    channel = Channel.WEBCHAT
+    features = Feature.REALTIME
+
+    def __init__(self, hub: ChatHub, limits: Limits | None = None) -> None:
+        self._hub = hub
+        self._limits = limits or Limits()
+
+    async def start(self) -> None:
+        """Nothing to set up: customers connect to us."""
+
+    async def stop(self) -> None:
+        """Sockets end with the server."""
+
+    async def serve(self, socket: TextSocket) -> None:
+        """Run one customer's socket until it closes (the socket's receive raises)."""
+        conn = _Connection(Outbox(socket.send_text), TokenBucket(self._limits.rate_per_s, self._limits.burst))
+        conn.outbox.start()
+        try:
+            while not conn.outbox.overflowed:
+                await self._handle(conn, await socket.receive_text())
+        finally:
+            for conversation_id in conn.watching:
+                await self._hub.unwatch(conversation_id, conn.outbox.push)
+            await conn.outbox.close()
+
+    async def _handle(self, conn: _Connection, raw: str) -> None:
+        if not conn.bucket.take():
+            conn.error("rate_limited", "too many frames; slow down and resend", client_id_of(raw))
+            return
+        try:
+            await self._dispatch(conn, decode_frame(raw))
+        except ProtocolError as exc:
+            conn.error(exc.code, exc.detail, client_id_of(raw))
+        except HubError as exc:
+            conn.error(exc.code, exc.detail, client_id_of(raw))
+        except Exception:
+            log.exception("webchat: frame failed")
+            conn.error("internal_error", "something went wrong on our side; please resend", client_id_of(raw))
+
+    async def _dispatch(self, conn: _Connection, frame: msgspec.Struct) -> None:
+        if isinstance(frame, Hello):
+            await self._hello(conn, frame)
+        elif isinstance(frame, Say):
+            await self._say(conn, frame)
+        elif isinstance(frame, Ping):
+            conn.send(Pong())
+
+    async def _hello(self, conn: _Connection, hello: Hello) -> None:
+        if conn.session is not None:
+            raise ProtocolError("already_started", "this socket has a session already")
+        session = await self._hub.open_session(self.channel, hello.token, hello.name, hello.locale,
+                                               hello.after_seq)
+        conn.outbox.hold()
+        await self._follow(conn, session.conversation_id)
+        history = session.history
+        if hello.token is not None:  # catch up with what arrived between reading history and watching
+            last = history[-1].seq if history else hello.after_seq
+            later = await self._hub.open_session(self.channel, session.token, None, None, last)
+            history = [*history, *later.history]
+        conn.session = session
+        welcome = Welcome(conversation_id=session.conversation_id, token=session.token, history=history)
+        conn.outbox.release(encode(welcome).decode(), encode(session.status).decode())
+
+    async def _follow(self, conn: _Connection, conversation_id: str) -> None:
+        await self._hub.watch(conversation_id, conn.outbox.push)
+        conn.watching.append(conversation_id)
+        conn.conversation_id = conversation_id
+
+    def _check_text(self, text: str) -> None:
+        if not text.strip():
+            raise ProtocolError("empty_text", "the message has no text")
+        if len(text.encode()) > self._limits.max_text_bytes:
+            raise ProtocolError("text_too_long", f"text is limited to {self._limits.max_text_bytes} bytes")
+
+    async def _say(self, conn: _Connection, say: Say) -> None:
+        if conn.session is None or conn.conversation_id is None:
+            raise ProtocolError("hello_required", "send a hello frame first")
+        self._check_text(say.text)
+        receipt = await self._hub.receive(InboundMessage(
+            channel=self.channel, conversation_id=conn.conversation_id, text=say.text,
+            external_id=f"{conn.session.contact_id}:{say.client_id}"))
+        if receipt.conversation_id not in conn.watching:  # the old one was closed: a new conversation began
+            await self._follow(conn, receipt.conversation_id)
+        conn.send(Ack(client_id=say.client_id, id=receipt.message_id, conversation_id=receipt.conversation_id))

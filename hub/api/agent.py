@@ -1,0 +1,41 @@
+"""The signed-in agent: who they are, and their presence state."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+
+from hub.api.deps import current_user, runtime_of
+from hub.models import AgentState, User
+
+
+class StateIn(msgspec.Struct):
+    state: Literal["ready", "not_ready"]
+
+
+class Me(msgspec.Struct):
+    id: str
+    username: str
+    role: str
+    display_name: str | None
+    state: str
+    capacity: int
+
+
+class AgentController(Controller):
+    path = "/api/agent"
+    dependencies = {"user": Provide(current_user)}
+
+    @get("/me")
+    async def me(self, request: Request, user: User) -> Me:
+        pipeline = runtime_of(request).pipeline
+        return Me(id=user.id, username=user.username, role=user.role.value, display_name=user.display_name,
+                  state=user.agent_state.value, capacity=pipeline.capacity(user))
+
+    @post("/state", status_code=200)
+    async def set_state(self, request: Request, user: User, data: StateIn) -> dict[str, str]:
+        await runtime_of(request).pipeline.set_agent_state(user, AgentState(data.state))
+        return {"state": data.state}

@@ -1,0 +1,102 @@
+"""Conversations as agents work them: list, read, accept or decline an offer, reply, transfer, resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from hub.api.deps import current_user, runtime_of
+from hub.envelopes import MessageEvent
+from hub.models import Conversation, ConversationState, User
+from hub.pipeline import MANAGER_ROLES
+from hub.errors import Forbidden
+
+S = ConversationState
+
+
+class ReplyIn(msgspec.Struct):
+    text: str
+    client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+
+
+class ConversationOut(msgspec.Struct):
+    id: str
+    contact_id: str
+    contact_name: str | None
+    channel: str
+    state: str
+    agent_id: str | None
+    handoff_reason: str | None
+    created_at: str
+    queued_at: str | None
+    resolved_at: str | None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+async def _out(request: Request, conversation: Conversation) -> ConversationOut:
+    contact = await runtime_of(request).store.get_contact(conversation.contact_id)
+    return ConversationOut(
+        id=conversation.id, contact_id=conversation.contact_id, contact_name=contact.name,
+        channel=conversation.channel.value, state=conversation.state.value, agent_id=conversation.agent_id,
+        handoff_reason=conversation.handoff_reason, created_at=_iso(conversation.created_at) or "",
+        queued_at=_iso(conversation.queued_at), resolved_at=_iso(conversation.resolved_at))
+
+
+class ConversationController(Controller):
+    path = "/api/conversations"
+    dependencies = {"user": Provide(current_user)}
+
+    async def _readable(self, request: Request, user: User, conversation_id: str) -> Conversation:
+        conversation = await runtime_of(request).store.get_conversation(conversation_id)
+        offered_to = await runtime_of(request).pipeline.router.offer_of(conversation_id)
+        if user.role in MANAGER_ROLES or user.id in (conversation.agent_id, offered_to):
+            return conversation
+        raise Forbidden("this conversation is not assigned to you", code="not_assigned")
+
+    @get("/")
+    async def mine(self, request: Request, user: User) -> list[ConversationOut]:
+        conversations = await runtime_of(request).pipeline.conversations_of(user, [S.ASSIGNED])
+        return [await _out(request, c) for c in conversations]
+
+    @get("/{conversation_id:str}")
+    async def one(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        return await _out(request, await self._readable(request, user, conversation_id))
+
+    @get("/{conversation_id:str}/messages")
+    async def messages(
+        self, request: Request, user: User, conversation_id: str,
+        after: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 500,
+    ) -> list[MessageEvent]:
+        conversation = await self._readable(request, user, conversation_id)
+        pipeline = runtime_of(request).pipeline
+        stored = await pipeline.store.messages(conversation.id, after, limit)
+        return [await pipeline.message_event(m) for m in stored]
+
+    @post("/{conversation_id:str}/accept", status_code=200)
+    async def accept(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        return await _out(request, await runtime_of(request).pipeline.accept(user, conversation_id))
+
+    @post("/{conversation_id:str}/decline", status_code=200)
+    async def decline(self, request: Request, user: User, conversation_id: str) -> dict[str, str]:
+        await runtime_of(request).pipeline.decline(user, conversation_id)
+        return {"status": "declined"}
+
+    @post("/{conversation_id:str}/messages", status_code=201)
+    async def reply(self, request: Request, user: User, conversation_id: str, data: ReplyIn) -> MessageEvent:
+        return await runtime_of(request).pipeline.agent_message(user, conversation_id, data.text, data.client_id)
+
+    @post("/{conversation_id:str}/resolve", status_code=200)
+    async def resolve(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        return await _out(request, await runtime_of(request).pipeline.resolve(user, conversation_id))
+
+    @post("/{conversation_id:str}/transfer", status_code=200)
+    async def transfer(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        return await _out(request, await runtime_of(request).pipeline.transfer_to_queue(user, conversation_id))

@@ -1,0 +1,35 @@
+"""The pages the hub serves from ``web/static``: the demo page with the widget, and the agent console."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from litestar import Response, get
+from litestar.static_files import create_static_files_router
+
+STATIC = Path(str(resources.files("web").joinpath("static")))
+
+
+def _file(name: str, media_type: str) -> Response:
+    return Response((STATIC / name).read_bytes(), media_type=media_type,
+                    headers={"cache-control": "no-cache"})
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def demo_page() -> Response:
+    return _file("index.html", "text/html; charset=utf-8")
+
+
+@get("/console", include_in_schema=False, sync_to_thread=False)
+def console_page() -> Response:
+    return _file("console.html", "text/html; charset=utf-8")
+
+
+@get("/widget.js", include_in_schema=False, sync_to_thread=False)
+def widget_script() -> Response:
+    return _file("widget.js", "text/javascript; charset=utf-8")
+
+
+ROUTES = [demo_page, console_page, widget_script,
+          create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

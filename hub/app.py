@@ -1,0 +1,65 @@
+"""create_app: the Litestar application, wired to one Runtime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+from litestar.openapi import OpenAPIConfig
+
+from connectors.webchat.connector import Limits, WebchatConnector
+from hub.api import pages
+from hub.api.agent import AgentController
+from hub.api.agent_ws import agent_socket
+from hub.api.auth import AuthController
+from hub.api.conversations import ConversationController
+from hub.api.errors import HANDLERS
+from hub.api.health import healthz
+from hub.runtime import Runtime
+from hub.settings import Settings
+
+log = logging.getLogger("hub")
+
+
+@websocket("/ws/webchat")
+async def webchat_socket(socket: WebSocket) -> None:
+    await socket.accept()
+    try:
+        await socket.app.state.webchat.serve(socket)
+    except WebSocketDisconnect:
+        pass
+
+
+def _announce_demo_login(runtime: Runtime) -> None:
+    for username, password, role in runtime.demo_login:
+        print(f"Demo login ({role}): {username} / {password}", flush=True)
+    if runtime.demo_login:
+        print(f"(saved in {runtime.settings.data_dir / 'demo-login.txt'})", flush=True)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await runtime.start()
+        app.state.runtime = runtime
+        app.state.webchat = WebchatConnector(runtime.pipeline, Limits(
+            settings.max_text_bytes, settings.ws_rate_per_s, settings.ws_burst))
+        _announce_demo_login(runtime)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return Litestar(
+        route_handlers=[AuthController, AgentController, ConversationController, agent_socket, webchat_socket,
+                        healthz, *pages.ROUTES],
+        lifespan=[lifespan],
+        exception_handlers=HANDLERS,
+        openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),
+    )

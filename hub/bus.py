@@ -1,0 +1,96 @@
+"""Events over Redis pub/sub, delivered to whichever process holds the interested websocket.
+
+One subscriber connection per process; local handlers are plain callables that must not block
+(websocket handlers put the frame in their socket's outbox). A subscription is confirmed by Redis
+before ``subscribe`` returns, so nothing published after it can be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from hub import keys
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str], None]
+
+
+class Bus:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._pubsub = redis.pubsub()
+        self._handlers: dict[str, set[Handler]] = defaultdict(set)
+        self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._pubsub.subscribe(keys.BROADCAST_EVENTS)
+        self._reader = asyncio.create_task(self._read(), name="bus-reader")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._pubsub.aclose()
+
+    async def publish(self, channel: str, data: str) -> None:
+        await self._redis.publish(channel, data)
+
+    async def publish_many(self, channels: list[str], data: str) -> None:
+        """One event to several channels in a single round trip."""
+        if len(channels) == 1:
+            await self._redis.publish(channels[0], data)
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.publish(channel, data)
+            await pipe.execute()
+
+    async def subscribe(self, channel: str, handler: Handler) -> None:
+        first = not self._handlers[channel]
+        self._handlers[channel].add(handler)
+        if first:
+            confirmed = asyncio.get_running_loop().create_future()
+            self._confirmations[channel].append(confirmed)
+            await self._pubsub.subscribe(channel)
+            await asyncio.wait_for(confirmed, timeout=10)
+
+    async def unsubscribe(self, channel: str, handler: Handler) -> None:
+        handlers = self._handlers.get(channel)
+        if handlers is None:
+            return
+        handlers.discard(handler)
+        if not handlers:
+            del self._handlers[channel]
+            await self._pubsub.unsubscribe(channel)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                async for message in self._pubsub.listen():
+                    self._dispatch(message)
+            except (RedisConnectionError, OSError):
+                log.warning("bus: Redis connection lost; resubscribing")
+                await asyncio.sleep(0.2)
+
+    def _dispatch(self, message: dict) -> None:
+        channel, kind = message["channel"], message["type"]
+        if kind == "subscribe":
+            for future in self._confirmations.pop(channel, []):
+                if not future.done():
+                    future.set_result(None)
+        elif kind == "message":
+            for handler in tuple(self._handlers.get(channel, ())):
+                try:
+                    handler(message["data"])
+                except Exception:
+                    log.exception("bus handler failed on %s", channel)

@@ -1,0 +1,69 @@
+"""The ``hub`` command: serve the hub, and manage users."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from hub.auth import hash_password
+from hub.errors import Conflict
+from hub.ids import new_id
+from hub.models import User, UserRole, utcnow
+from hub.settings import Settings
+from hub.store import open_store
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+
+    uvicorn.run(create_app(Settings.from_env()), host=args.host, port=args.port, ws="websockets-sansio",
+                ws_max_size=64 * 1024, log_level=args.log_level, lifespan="on")
+    return 0
+
+
+async def _add_user(args: argparse.Namespace) -> int:
+    store = open_store(Settings.from_env())
+    await store.open()
+    try:
+        user = User(id=new_id(), username=args.name, password_hash=hash_password(args.password),
+                    role=UserRole(args.role), created_at=utcnow(), display_name=args.display_name,
+                    capacity=args.capacity)
+        await store.add_user(user)
+    except Conflict as exc:
+        print(f"hub: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    print(f"added {args.role} {args.name}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="Omnichannel contact-centre hub")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the hub (HTTP, websockets, routing)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    user = commands.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--password", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in UserRole])
+    add.add_argument("--display-name")
+    add.add_argument("--capacity", type=int, help="concurrent chats (default HUB_AGENT_CAPACITY)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return asyncio.run(_add_user(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The Redis connection for coordination: the configured server, or a private embedded one."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from hub.redis_server import EmbeddedRedis
+from hub.settings import Settings
+
+
+class Coordination:
+    """Owns the Redis client (and the embedded server when no HUB_REDIS_URL is set)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir / "redis")
+        self._url = settings.redis_url
+        self.redis: Redis | None = None
+
+    async def start(self) -> Redis:
+        if self._embedded is not None:
+            self._embedded.start()
+            self._url = self._embedded.url
+        assert self._url is not None
+        self.redis = Redis.from_url(self._url, decode_responses=True, health_check_interval=30)
+        await self.redis.ping()
+        return self.redis
+
+    async def stop(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+            self.redis = None
+        if self._embedded is not None:
+            self._embedded.stop()

@@ -1,0 +1,117 @@
+"""The values that cross package lines: what connectors hand in and get back, what the bot decides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import msgspec
+
+from hub.models import Channel, ConversationState, Role
+
+
+class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's message as a connector parsed it, in the hub's own terms."""
+
+    channel: Channel
+    conversation_id: str
+    text: str
+    external_id: str | None = None
+
+
+class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """Something that must reach the customer through the conversation's connector."""
+
+    conversation_id: str
+    message_id: str
+    role: Role
+    text: str
+
+
+class Delivery(msgspec.Struct, frozen=True, kw_only=True):
+    """What a connector reports after it tried to send an OutboundMessage."""
+
+    message_id: str
+    delivered: bool
+    detail: str | None = None
+
+
+class BotDecision(msgspec.Struct, frozen=True, kw_only=True):
+    """The bot either answers (``reply``) or hands off to a person with a recorded reason."""
+
+    reply: str | None = None
+    handoff_reason: str | None = None
+    source: str | None = None
+
+    @property
+    def hands_off(self) -> bool:
+        return self.handoff_reason is not None
+
+
+class MessageEvent(msgspec.Struct, tag="message", tag_field="type", kw_only=True, omit_defaults=True):
+    """A message of a conversation, as every websocket (customer or agent) receives it."""
+
+    id: str
+    conversation_id: str
+    seq: int
+    role: Role
+    text: str
+    created_at: str
+    author: str | None = None
+    client_id: str | None = None
+
+
+class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, omit_defaults=True):
+    conversation_id: str
+    state: ConversationState
+    queue_position: int | None = None
+    agent: str | None = None
+    reason: str | None = None
+
+
+class OfferEvent(msgspec.Struct, tag="offer", tag_field="type", kw_only=True, omit_defaults=True):
+    conversation_id: str
+    channel: Channel
+    expires_at: str
+    contact: str | None = None
+    preview: str | None = None
+
+
+class OfferWithdrawnEvent(msgspec.Struct, tag="offer_withdrawn", tag_field="type", kw_only=True):
+    conversation_id: str
+    reason: str
+
+
+Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent
+
+
+class Session(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's chat session: the conversation they are in and what they have not yet seen."""
+
+    conversation_id: str
+    contact_id: str
+    token: str
+    history: list[MessageEvent]
+    status: StatusEvent
+
+
+class Receipt(msgspec.Struct, frozen=True, kw_only=True):
+    """The store committed the message (or already had it: ``created`` is False for a resend)."""
+
+    message_id: str
+    conversation_id: str
+    created: bool
+
+
+class ChatHub(Protocol):
+    """What a realtime connector may ask of the hub. The pipeline implements it."""
+
+    async def open_session(
+        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0
+    ) -> Session: ...
+
+    async def receive(self, inbound: InboundMessage) -> Receipt: ...
+
+    async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
+
+    async def unwatch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...

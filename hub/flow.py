@@ -1,0 +1,85 @@
+"""Flow control for one websocket: an ordered outbox with a single writer, and a token bucket.
+
+Neutral on purpose (no hub imports): connectors and the agent API both use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class TokenBucket:
+    """Allows ``rate`` events a second on average, bursts of up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._clock = clock
+        self._last = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class Outbox:
+    """Frames leave in the order they were pushed, written by one task, so sends never interleave.
+
+    While ``held``, pushed frames wait behind whatever ``release`` puts first (a welcome frame must
+    precede the live events that arrived while it was being prepared).
+    """
+
+    def __init__(self, send: Callable[[str], Awaitable[None]], limit: int = 1000) -> None:
+        self._send = send
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=limit)
+        self._held: list[str] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self.overflowed = False
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name="outbox-writer")
+
+    def push(self, frame: str) -> None:
+        if self._held is not None:
+            self._held.append(frame)
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed = True  # a client that reads nothing; the caller closes it
+
+    def hold(self) -> None:
+        self._held = []
+
+    def release(self, *first: str) -> None:
+        held, self._held = self._held or [], None
+        for frame in (*first, *held):
+            self.push(frame)
+
+    async def _write(self) -> None:
+        while (frame := await self._queue.get()) is not None:
+            try:
+                await self._send(frame)
+            except Exception:  # the socket is gone; the reader side will notice and clean up
+                log.debug("outbox: send failed", exc_info=True)
+                return
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        self._writer = None

@@ -1,0 +1,40 @@
+"""Every Redis key and pub/sub channel name the hub uses, built in one place."""
+
+from __future__ import annotations
+
+PREFIX = "hub:"
+
+WAITING = PREFIX + "q:waiting"
+READY = PREFIX + "agents:ready"
+OFFERS = PREFIX + "offers"
+ROUTING_BUILT = PREFIX + "routing:built"
+ROUTING_LOCK = PREFIX + "routing:lock"
+AGENT_PREFIX = PREFIX + "agent:"
+OFFER_PREFIX = PREFIX + "offer:"
+
+
+def agent(agent_id: str) -> str:
+    return AGENT_PREFIX + agent_id
+
+
+def offer(conversation_id: str) -> str:
+    return OFFER_PREFIX + conversation_id
+
+
+def idempotency(scope: str, key: str) -> str:
+    return f"{PREFIX}idem:{scope}:{key}"
+
+
+def rate_limit(scope: str, key: str) -> str:
+    return f"{PREFIX}rl:{scope}:{key}"
+
+
+def conversation_events(conversation_id: str) -> str:
+    return f"{PREFIX}ev:conv:{conversation_id}"
+
+
+def agent_events(agent_id: str) -> str:
+    return f"{PREFIX}ev:agent:{agent_id}"
+
+
+BROADCAST_EVENTS = PREFIX + "ev:all"

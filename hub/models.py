@@ -1,0 +1,100 @@
+"""Entities of the system of record and their enums."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import msgspec
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the millisecond: the precision every store backend keeps."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Channel(enum.StrEnum):
+    WEBCHAT = "webchat"
+    WECHAT = "wechat"
+    EMAIL = "email"
+    VOICE = "voice"
+
+
+class ConversationState(enum.StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class UserRole(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class AgentState(enum.StrEnum):
+    OFFLINE = "offline"
+    READY = "ready"
+    NOT_READY = "not_ready"
+
+
+class Contact(msgspec.Struct, kw_only=True):
+    id: str
+    name: str | None = None
+    locale: str | None = None
+    created_at: datetime
+
+
+class ContactIdentity(msgspec.Struct, kw_only=True):
+    channel: Channel
+    external_id: str
+    contact_id: str
+    created_at: datetime
+
+
+class Conversation(msgspec.Struct, kw_only=True):
+    id: str
+    contact_id: str
+    channel: Channel
+    state: ConversationState
+    created_at: datetime
+    updated_at: datetime
+    agent_id: str | None = None
+    handoff_reason: str | None = None
+    queued_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_seq: int = 0
+
+
+class Message(msgspec.Struct, kw_only=True):
+    id: str
+    conversation_id: str
+    seq: int
+    role: Role
+    text: str
+    channel: Channel
+    created_at: datetime
+    external_id: str | None = None
+    author_id: str | None = None
+
+
+class User(msgspec.Struct, kw_only=True):
+    id: str
+    username: str
+    password_hash: str
+    role: UserRole
+    created_at: datetime
+    display_name: str | None = None
+    capacity: int | None = None
+    agent_state: AgentState = AgentState.OFFLINE
+    state_changed_at: datetime | None = None

@@ -1,0 +1,332 @@
+"""The only wiring of inbound → store → bot/routing → outbound.
+
+Connectors call the ChatHub methods; the agent API calls the agent methods. Every change is stored
+first, then announced as an event on the bus, which delivers it to whichever process holds the
+customer's or the agent's websocket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import msgspec
+
+from bot import Bot
+from hub import keys
+from hub.auth import customer_token, token_fingerprint
+from hub.bus import Bus
+from hub.envelopes import (
+    Event,
+    InboundMessage,
+    MessageEvent,
+    OfferEvent,
+    OfferWithdrawnEvent,
+    Receipt,
+    Session,
+    StatusEvent,
+)
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hub.ids import new_id
+from hub.lifecycle import Event as Transition
+from hub.lifecycle import may_reopen, next_state
+from hub.models import (
+    AgentState,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationState,
+    Message,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+from hub.routing import AgentLoad, Offer, Router
+from hub.settings import Settings
+from hub.store import Store
+
+S = ConversationState
+CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
+MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
+_encode = msgspec.json.encode
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, store: Store, router: Router, bus: Bus, bot: Bot) -> None:
+        self.settings = settings
+        self.store = store
+        self.router = router
+        self.bus = bus
+        self.bot = bot
+        self._names: dict[str, str] = {}
+
+    # ----- events -----------------------------------------------------------------------------
+    async def _publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
+        data = _encode(event).decode()
+        channels = []
+        if conversation_id is not None:
+            channels.append(keys.conversation_events(conversation_id))
+        if agent_id is not None:
+            channels.append(keys.agent_events(agent_id))
+        await self.bus.publish_many(channels, data)
+
+    async def _name_of(self, user_id: str) -> str:
+        if user_id not in self._names:
+            user = await self.store.get_user(user_id)
+            self._names[user_id] = user.display_name or user.username
+        return self._names[user_id]
+
+    async def message_event(self, message: Message) -> MessageEvent:
+        author = await self._name_of(message.author_id) if message.author_id else None
+        return MessageEvent(
+            id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
+            text=message.text, created_at=iso(message.created_at), author=author,
+        )
+
+    async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
+        position = await self.router.position(conversation.id) if conversation.state is S.QUEUED else None
+        agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
+            conversation.agent_id else None
+        return StatusEvent(conversation_id=conversation.id, state=conversation.state,
+                           queue_position=position, agent=agent, reason=reason)
+
+    async def _announce(self, conversation: Conversation, reason: str | None = None,
+                        agent_id: str | None = None) -> None:
+        event = await self.status_event(conversation, reason)
+        await self._publish(event, conversation.id, agent_id or conversation.agent_id)
+
+    # ----- customers (the ChatHub protocol) ---------------------------------------------------
+    async def open_session(
+        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0
+    ) -> Session:
+        if token is None:
+            token = customer_token()
+            contact = await self._new_contact(channel, token_fingerprint(token), name, locale)
+            conversation = await self._new_conversation(contact.id, channel)
+        else:
+            identity = await self.store.find_identity(channel, token_fingerprint(token))
+            if identity is None:
+                raise NotFound("this chat session is unknown or has expired; start a new one",
+                               code="unknown_token")
+            conversation = await self.store.latest_conversation(identity.contact_id, channel) \
+                or await self._new_conversation(identity.contact_id, channel)
+        history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)]
+        return Session(conversation_id=conversation.id, contact_id=conversation.contact_id, token=token,
+                       history=history, status=await self.status_event(conversation))
+
+    async def _new_contact(self, channel: Channel, external_id: str, name: str | None,
+                           locale: str | None) -> Contact:
+        now = utcnow()
+        contact = Contact(id=new_id(), name=name, locale=locale, created_at=now)
+        identity = ContactIdentity(channel=channel, external_id=external_id, contact_id=contact.id,
+                                   created_at=now)
+        await self.store.create_contact(contact, identity)
+        return contact
+
+    async def _new_conversation(self, contact_id: str, channel: Channel) -> Conversation:
+        now = utcnow()
+        conversation = Conversation(id=new_id(), contact_id=contact_id, channel=channel, state=S.BOT,
+                                    created_at=now, updated_at=now)
+        await self.store.create_conversation(conversation)
+        return conversation
+
+    async def _open_for_customer(self, conversation_id: str) -> Conversation:
+        """The conversation a customer message goes to: reopened, or a new one past the window."""
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation.state is not S.RESOLVED:
+            return conversation
+        now = utcnow()
+        if not may_reopen(conversation.resolved_at, now, self.settings.reopen_window_s):
+            return await self._new_conversation(conversation.contact_id, conversation.channel)
+        try:
+            return await self.store.update_conversation(conversation.id, S.RESOLVED, {
+                "state": next_state(S.RESOLVED, Transition.REOPEN), "resolved_at": None,
+                "agent_id": None, "updated_at": now})
+        except Conflict:
+            return await self.store.get_conversation(conversation.id)
+
+    async def receive(self, inbound: InboundMessage) -> Receipt:
+        conversation = await self._open_for_customer(inbound.conversation_id)
+        message, created = await self.store.add_message(Message(
+            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.CUSTOMER, text=inbound.text,
+            channel=inbound.channel, created_at=utcnow(), external_id=inbound.external_id))
+        if created:
+            await self._publish(await self.message_event(message), conversation.id, conversation.agent_id)
+            if conversation.state is S.BOT:
+                await self._ask_bot(conversation, message)
+        return Receipt(message_id=message.id, conversation_id=message.conversation_id, created=created)
+
+    async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
+        await self.bus.subscribe(keys.conversation_events(conversation_id), handler)
+
+    async def unwatch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
+        await self.bus.unsubscribe(keys.conversation_events(conversation_id), handler)
+
+    # ----- the bot and the queue --------------------------------------------------------------
+    async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
+        decision = await self.bot.respond(message.text)
+        if decision.hands_off:
+            await self._handoff(conversation, decision.handoff_reason or "bot")
+        elif decision.reply:
+            await self._say(conversation, Role.BOT, decision.reply)
+
+    async def _say(self, conversation: Conversation, role: Role, text: str) -> Message:
+        message, _ = await self.store.add_message(Message(
+            id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
+            channel=conversation.channel, created_at=utcnow()))
+        await self._publish(await self.message_event(message), conversation.id, conversation.agent_id)
+        return message
+
+    async def _handoff(self, conversation: Conversation, reason: str) -> None:
+        now = utcnow()
+        try:
+            queued = await self.store.update_conversation(conversation.id, S.BOT, {
+                "state": next_state(S.BOT, Transition.HANDOFF), "handoff_reason": reason,
+                "queued_at": now, "updated_at": now})
+        except Conflict:
+            return  # another message of the same turn already handed it off
+        await self.router.enqueue(queued.id, ms(now))
+        await self._announce(queued, reason)
+        await self.route()
+
+    async def route(self) -> list[Offer]:
+        """Offer waiting conversations to free agents, and tell each agent of their offers."""
+        offers = await self.router.match()
+        for offer in offers:
+            await self._publish(await self._offer_event(offer), None, offer.agent_id)
+        return offers
+
+    async def _offer_event(self, offer: Offer) -> OfferEvent:
+        conversation = await self.store.get_conversation(offer.conversation_id)
+        contact = await self.store.get_contact(conversation.contact_id)
+        recent = await self.store.messages(conversation.id, max(0, conversation.last_seq - 1))
+        return OfferEvent(
+            conversation_id=conversation.id, channel=conversation.channel,
+            expires_at=iso(datetime.fromtimestamp(offer.deadline_ms / 1000, UTC)),
+            contact=contact.name, preview=recent[-1].text[:200] if recent else None)
+
+    async def sweep(self) -> None:
+        """Periodic duties of every process: rebuild lost routing state, expire offers, route."""
+        if not await self.router.is_built():
+            await self.rebuild_routing()
+        for conversation_id, agent_id in await self.router.expire_offers():
+            await self._publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
+                                None, agent_id)
+        await self.route()
+
+    async def rebuild_routing(self) -> bool:
+        waiting = [(c.id, ms(c.queued_at or c.created_at))
+                   for c in await self.store.conversations_in_state(S.QUEUED)]
+        agents = []
+        for user in await self.store.list_users():
+            if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
+                load = len(await self.store.conversations_of_agent(user.id, [S.ASSIGNED]))
+                agents.append(AgentLoad(user.id, user.agent_state.value, self.capacity(user), load))
+        return await self.router.rebuild(waiting, agents)
+
+    # ----- agents -----------------------------------------------------------------------------
+    def capacity(self, user: User) -> int:
+        return user.capacity or self.settings.agent_capacity
+
+    async def set_agent_state(self, user: User, state: AgentState) -> None:
+        if user.role not in CHAT_ROLES:
+            raise Forbidden("this account does not take conversations", code="not_an_agent")
+        await self.store.set_agent_state(user.id, state, utcnow())
+        await self.router.set_state(user.id, state.value, self.capacity(user))
+        if state is AgentState.READY:
+            await self.route()
+
+    async def accept(self, user: User, conversation_id: str) -> Conversation:
+        if not await self.router.accept(conversation_id, user.id):
+            raise Conflict("this offer has expired or was taken back", code="offer_expired")
+        try:
+            conversation = await self.store.update_conversation(conversation_id, S.QUEUED, {
+                "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,
+                "updated_at": utcnow()})
+        except (Conflict, NotFound):
+            await self.router.release(user.id)
+            await self.route()
+            raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
+        await self._announce(conversation)
+        return conversation
+
+    async def decline(self, user: User, conversation_id: str) -> None:
+        if await self.router.withdraw(conversation_id, user.id) is None:
+            raise Conflict("this offer has expired or was taken back", code="offer_expired")
+        await self.route()
+
+    async def _assigned_to(self, user: User, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation.state is not S.ASSIGNED or conversation.agent_id != user.id:
+            raise Forbidden("this conversation is not assigned to you", code="not_assigned")
+        return conversation
+
+    def check_text(self, text: str) -> str:
+        if not text.strip():
+            raise InvalidInput("the message is empty", code="empty_text")
+        if len(text.encode()) > self.settings.max_text_bytes:
+            raise InvalidInput(f"the message is longer than {self.settings.max_text_bytes} bytes",
+                               code="text_too_long")
+        return text
+
+    async def agent_message(self, user: User, conversation_id: str, text: str,
+                            client_id: str | None = None) -> MessageEvent:
+        conversation = await self._assigned_to(user, conversation_id)
+        message, created = await self.store.add_message(Message(
+            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
+            channel=conversation.channel, created_at=utcnow(), author_id=user.id,
+            external_id=f"agent:{user.id}:{client_id}" if client_id else None))
+        event = await self.message_event(message)
+        if created:
+            await self._publish(event, conversation.id, user.id)
+        return event
+
+    async def resolve(self, user: User, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation.agent_id != user.id and user.role not in MANAGER_ROLES:
+            raise Forbidden("this conversation is not assigned to you", code="not_assigned")
+        now = utcnow()
+        resolved = await self.store.update_conversation(conversation.id, conversation.state, {
+            "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
+            "updated_at": now})
+        await self._leave_routing(conversation)
+        await self._announce(resolved, agent_id=conversation.agent_id)
+        await self.route()
+        return resolved
+
+    async def transfer_to_queue(self, user: User, conversation_id: str) -> Conversation:
+        conversation = await self._assigned_to(user, conversation_id)
+        now = utcnow()
+        queued = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
+            "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "queued_at": now,
+            "handoff_reason": "transfer", "updated_at": now})
+        await self.router.release(user.id)
+        await self.router.enqueue(queued.id, ms(now))
+        await self._announce(queued, "transfer", agent_id=user.id)
+        await self.route()
+        return queued
+
+    async def _leave_routing(self, conversation: Conversation) -> None:
+        if conversation.state is S.ASSIGNED and conversation.agent_id:
+            await self.router.release(conversation.agent_id)
+        elif conversation.state is S.QUEUED:
+            await self.router.dequeue(conversation.id)
+
+    async def conversations_of(self, user: User, states: Sequence[ConversationState]) -> list[Conversation]:
+        return await self.store.conversations_of_agent(user.id, states)
+
+    async def watch_agent(self, agent_id: str, handler: Callable[[str], None]) -> None:
+        await self.bus.subscribe(keys.agent_events(agent_id), handler)
+
+    async def unwatch_agent(self, agent_id: str, handler: Callable[[str], None]) -> None:
+        await self.bus.unsubscribe(keys.agent_events(agent_id), handler)

@@ -1,0 +1,83 @@
+"""Everything one hub process runs, started and stopped in order: store, Redis, bus, pipeline, timers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+
+from bot import Bot
+from hub.auth import Tokens, hash_password, load_secret
+from hub.bus import Bus
+from hub.coord import Coordination
+from hub.ids import new_id
+from hub.models import User, UserRole, utcnow
+from hub.pipeline import Pipeline
+from hub.ratelimit import RateLimiter
+from hub.routing import Router
+from hub.scripts import Scripts
+from hub.settings import Settings
+from hub.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: Store = open_store(settings)
+        self.coordination = Coordination(settings)
+        self.tokens = Tokens(load_secret(settings.secret_key, settings.data_dir), settings.token_ttl_s)
+        self._sweeper: asyncio.Task[None] | None = None
+        self.demo_login: list[tuple[str, str, str]] = []
+
+    async def start(self) -> None:
+        await self.store.open()
+        redis = await self.coordination.start()
+        scripts = Scripts(redis)
+        self.limiter = RateLimiter(scripts)
+        self.bus = Bus(redis)
+        await self.bus.start()
+        router = Router(redis, scripts, self.settings.offer_timeout_s)
+        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot())
+        await self.pipeline.rebuild_routing()
+        self.demo_login = await self._ensure_demo_users()
+        self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self.bus.stop()
+        await self.coordination.stop()
+        await self.store.close()
+
+    async def ping(self) -> None:
+        await self.store.ping()
+        assert self.coordination.redis is not None
+        await self.coordination.redis.ping()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.sweep_interval_s)
+            try:
+                await self.pipeline.sweep()
+            except Exception:
+                log.exception("sweep failed; retrying")
+
+    async def _ensure_demo_users(self) -> list[tuple[str, str, str]]:
+        """On a first start (no users at all) create an admin and an agent, and say their passwords."""
+        if await self.store.list_users():
+            return []
+        created = []
+        for username, role in (("admin", UserRole.ADMIN), ("agent", UserRole.AGENT)):
+            password = secrets.token_urlsafe(9)
+            await self.store.add_user(User(id=new_id(), username=username, password_hash=hash_password(password),
+                                           role=role, created_at=utcnow()))
+            created.append((username, password, role.value))
+        path = self.settings.data_dir / "demo-login.txt"
+        path.write_text("".join(f"{u} {p} ({r})\n" for u, p, r in created))
+        path.chmod(0o600)
+        return created

@@ -1,0 +1,89 @@
+"""One frozen Settings, read from ``HUB_*`` environment variables once.
+
+Nothing else in the project reads ``os.environ``: the Settings object is passed down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A HUB_* variable holds a value that cannot be used."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    return raw or None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("var")
+    redis_url: str | None = None
+    mongo_url: str | None = None
+    mongo_db: str = "hub"
+    secret_key: str | None = None
+    max_text_bytes: int = 4096
+    agent_capacity: int = 3
+    reopen_window_s: int = 24 * 3600
+    offer_timeout_s: float = 30.0
+    ws_rate_per_s: float = 20.0
+    ws_burst: int = 40
+    token_ttl_s: int = 12 * 3600
+    login_attempts_per_min: int = 10
+    sweep_interval_s: float = 1.0
+    sqlite_synchronous: str = "NORMAL"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        synchronous = env.get("HUB_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+        if synchronous not in {"NORMAL", "FULL"}:
+            raise SettingsError("HUB_SQLITE_SYNCHRONOUS must be NORMAL or FULL")
+        return cls(
+            data_dir=Path(env.get("HUB_DATA_DIR") or "var"),
+            redis_url=_text(env, "HUB_REDIS_URL"),
+            mongo_url=_text(env, "HUB_MONGO_URL"),
+            mongo_db=_text(env, "HUB_MONGO_DB") or "hub",
+            secret_key=_text(env, "HUB_SECRET_KEY"),
+            max_text_bytes=_int(env, "HUB_MAX_TEXT_BYTES", 4096, minimum=1),
+            agent_capacity=_int(env, "HUB_AGENT_CAPACITY", 3, minimum=1),
+            reopen_window_s=_int(env, "HUB_REOPEN_WINDOW_S", 24 * 3600),
+            offer_timeout_s=_float(env, "HUB_OFFER_TIMEOUT_S", 30.0),
+            ws_rate_per_s=_float(env, "HUB_WS_RATE_PER_S", 20.0),
+            ws_burst=_int(env, "HUB_WS_BURST", 40, minimum=1),
+            token_ttl_s=_int(env, "HUB_TOKEN_TTL_S", 12 * 3600, minimum=60),
+            login_attempts_per_min=_int(env, "HUB_LOGIN_ATTEMPTS_PER_MIN", 10, minimum=1),
+            sweep_interval_s=_float(env, "HUB_SWEEP_INTERVAL_S", 1.0),
+            sqlite_synchronous=synchronous,
+        )

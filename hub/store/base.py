@@ -1,0 +1,115 @@
+"""The store contract: the system of record. Every backend passes tests/contract/test_store.py.
+
+Conventions every backend keeps:
+- ids are created by the caller (``hub.ids.new_id``); timestamps are timezone-aware UTC;
+- ``add_message`` gives each message the next ``seq`` of its conversation and is idempotent on
+  ``(channel, external_id)``: a resend returns the stored message and ``created=False``;
+- ``update_conversation`` is a compare-and-set on the conversation's state, so two processes can
+  never both make the same transition;
+- absent rows raise ``NotFound``, unique clashes raise ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from hub.models import (
+    AgentState,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationState,
+    Message,
+    User,
+)
+
+CONVERSATION_FIELDS = frozenset(
+    {"state", "agent_id", "handoff_reason", "queued_at", "resolved_at", "updated_at"}
+)
+
+
+class Store(ABC):
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and create tables/collections and indexes if missing."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise if the backend does not answer."""
+
+    # contacts and their identities per channel
+    @abstractmethod
+    async def create_contact(self, contact: Contact, identity: ContactIdentity) -> None:
+        """Store a contact with its first identity, atomically; Conflict if the identity exists."""
+
+    @abstractmethod
+    async def add_identity(self, identity: ContactIdentity) -> None: ...
+
+    @abstractmethod
+    async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None: ...
+
+    @abstractmethod
+    async def get_contact(self, contact_id: str) -> Contact: ...
+
+    # conversations
+    @abstractmethod
+    async def create_conversation(self, conversation: Conversation) -> None: ...
+
+    @abstractmethod
+    async def get_conversation(self, conversation_id: str) -> Conversation: ...
+
+    @abstractmethod
+    async def latest_conversation(self, contact_id: str, channel: Channel) -> Conversation | None: ...
+
+    @abstractmethod
+    async def update_conversation(
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+    ) -> Conversation:
+        """Apply ``changes`` only if the state is still ``expect``; Conflict otherwise."""
+
+    @abstractmethod
+    async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
+        """Ordered by ``queued_at`` then ``created_at`` (oldest first)."""
+
+    @abstractmethod
+    async def conversations_of_agent(
+        self, agent_id: str, states: Sequence[ConversationState]
+    ) -> list[Conversation]: ...
+
+    # messages
+    @abstractmethod
+    async def add_message(self, message: Message) -> tuple[Message, bool]:
+        """Store with the next seq (``message.seq`` is ignored); return (stored, created)."""
+
+    @abstractmethod
+    async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
+        """Messages with seq > after_seq, oldest first."""
+
+    # users and agents
+    @abstractmethod
+    async def add_user(self, user: User) -> None: ...
+
+    @abstractmethod
+    async def get_user(self, user_id: str) -> User: ...
+
+    @abstractmethod
+    async def get_user_by_name(self, username: str) -> User | None: ...
+
+    @abstractmethod
+    async def list_users(self) -> list[User]: ...
+
+    @abstractmethod
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None: ...
+
+
+def check_changes(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - CONVERSATION_FIELDS
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")

@@ -1,0 +1,252 @@
+"""MongoDB backend, through motor. Works on a standalone server: it needs no transactions.
+
+Each entity is one document keyed by its id (``_id``; identities, which have none, get an ObjectId),
+in msgspec's builtin form with datetimes kept as BSON dates. Conversations also keep ``sort_key``
+(``queued_at`` or else ``created_at``), so the queue order is one index.
+
+Without transactions:
+- ``create_contact`` writes the contact, then claims the identity through its unique index, and takes
+  the contact back if the claim fails: an identity is never visible before its contact;
+- ``add_message`` takes the next seq with an atomic ``$inc`` on the conversation; if two resends of one
+  ``(channel, external_id)`` race, the loser returns the winner's message and the seq it took is
+  skipped, so seqs stay unique and increasing but may have a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.errors import Conflict, NotFound
+from hub.models import (
+    AgentState,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationState,
+    Message,
+    User,
+)
+from hub.store.base import Store, check_changes
+
+T = TypeVar("T")
+Order = list[tuple[str, int]]
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "identities": [
+        IndexModel([("channel", ASCENDING), ("external_id", ASCENDING)], unique=True),
+        IndexModel([("contact_id", ASCENDING)]),
+    ],
+    "conversations": [
+        IndexModel([("contact_id", ASCENDING), ("channel", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("state", ASCENDING), ("sort_key", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("agent_id", ASCENDING), ("state", ASCENDING)]),
+    ],
+    "messages": [
+        IndexModel([("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True),
+        IndexModel(
+            [("channel", ASCENDING), ("external_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"external_id": {"$type": "string"}},
+        ),
+    ],
+    "users": [IndexModel([("username", ASCENDING)], unique=True)],
+}
+
+QUEUE_ORDER: Order = [("sort_key", ASCENDING), ("_id", ASCENDING)]
+
+# After the changes are applied, recompute the queue position from the document itself.
+SORT_KEY_STAGE = {"$set": {"sort_key": {"$ifNull": ["$queued_at", "$created_at"]}}}
+
+
+def _dump(obj: Any) -> Any:
+    return msgspec.to_builtins(obj, builtin_types=(datetime,))
+
+
+def _document(entity: Any) -> dict[str, Any]:
+    doc = _dump(entity)
+    if "id" in doc:
+        doc["_id"] = doc["id"]
+    return doc
+
+
+def _load(doc: dict[str, Any], kind: type[T]) -> T:
+    doc.pop("_id", None)
+    return msgspec.convert(doc, kind)
+
+
+def _conversation_document(conversation: Conversation) -> dict[str, Any]:
+    return {**_document(conversation), "sort_key": conversation.queued_at or conversation.created_at}
+
+
+def _update_pipeline(changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Set the changes, then the queue position. A pipeline reads ``"$..."`` strings as field paths,
+    so every value is quoted."""
+    quoted = {name: {"$literal": value} for name, value in _dump(changes).items()}
+    return [{"$set": quoted}, SORT_KEY_STAGE] if quoted else [SORT_KEY_STAGE]
+
+
+async def _insert(collection: AsyncIOMotorCollection, doc: dict[str, Any], clash: str) -> None:
+    try:
+        await collection.insert_one(doc)
+    except DuplicateKeyError as exc:
+        raise Conflict(clash) from exc
+
+
+class MongoStore(Store):
+    def __init__(self, url: str, db_name: str) -> None:
+        self._url = url
+        self._db_name = db_name
+        self._client: AsyncIOMotorClient | None = None
+
+    @property
+    def db(self) -> AsyncIOMotorDatabase:
+        assert self._client is not None, "store not opened"
+        return self._client[self._db_name]
+
+    async def open(self) -> None:
+        self._client = AsyncIOMotorClient(self._url, tz_aware=True)
+        for name, indexes in INDEXES.items():
+            await self.db[name].create_indexes(indexes)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def ping(self) -> None:
+        await self.db.command("ping")
+
+    async def _one(self, collection: str, query: dict[str, Any], kind: type[T], **options: Any) -> T | None:
+        doc = await self.db[collection].find_one(query, **options)
+        return None if doc is None else _load(doc, kind)
+
+    async def _get(self, collection: str, entity_id: str, kind: type[T], what: str) -> T:
+        found = await self._one(collection, {"_id": entity_id}, kind)
+        if found is None:
+            raise NotFound(f"no such {what}")
+        return found
+
+    async def _many(
+        self, collection: str, query: dict[str, Any], kind: type[T], sort: Order, limit: int = 0
+    ) -> list[T]:
+        cursor = self.db[collection].find(query, sort=sort, limit=limit)
+        return [_load(doc, kind) async for doc in cursor]
+
+    # contacts
+    async def create_contact(self, contact: Contact, identity: ContactIdentity) -> None:
+        await _insert(self.db.contacts, _document(contact), "that contact exists already")
+        try:
+            await self.add_identity(identity)
+        except Conflict:
+            await self.db.contacts.delete_one({"_id": contact.id})
+            raise
+
+    async def add_identity(self, identity: ContactIdentity) -> None:
+        await _insert(self.db.identities, _document(identity), "this identity belongs to a contact already")
+
+    async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None:
+        query = {"channel": channel, "external_id": external_id}
+        return await self._one("identities", query, ContactIdentity)
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        return await self._get("contacts", contact_id, Contact, "contact")
+
+    # conversations
+    async def create_conversation(self, conversation: Conversation) -> None:
+        await _insert(self.db.conversations, _conversation_document(conversation), "that conversation exists")
+
+    async def get_conversation(self, conversation_id: str) -> Conversation:
+        return await self._get("conversations", conversation_id, Conversation, "conversation")
+
+    async def latest_conversation(self, contact_id: str, channel: Channel) -> Conversation | None:
+        query = {"contact_id": contact_id, "channel": channel}
+        newest = [("created_at", DESCENDING), ("_id", DESCENDING)]
+        return await self._one("conversations", query, Conversation, sort=newest)
+
+    async def update_conversation(
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+    ) -> Conversation:
+        check_changes(changes)
+        updated = await self.db.conversations.find_one_and_update(
+            {"_id": conversation_id, "state": expect},
+            _update_pipeline(changes),
+            return_document=ReturnDocument.AFTER,
+        )
+        if updated is None:
+            current = await self.get_conversation(conversation_id)
+            raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
+        return _load(updated, Conversation)
+
+    async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
+        return await self._many("conversations", {"state": state}, Conversation, QUEUE_ORDER)
+
+    async def conversations_of_agent(
+        self, agent_id: str, states: Sequence[ConversationState]
+    ) -> list[Conversation]:
+        query = {"agent_id": agent_id, "state": {"$in": list(states)}}
+        return await self._many("conversations", query, Conversation, QUEUE_ORDER)
+
+    # messages
+    async def _resent(self, message: Message) -> Message | None:
+        if message.external_id is None:
+            return None
+        query = {"channel": message.channel, "external_id": message.external_id}
+        return await self._one("messages", query, Message)
+
+    async def _next_seq(self, conversation_id: str) -> int:
+        counter = await self.db.conversations.find_one_and_update(
+            {"_id": conversation_id},
+            {"$inc": {"last_seq": 1}},
+            projection={"last_seq": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        if counter is None:
+            raise NotFound("no such conversation")
+        return counter["last_seq"]
+
+    async def add_message(self, message: Message) -> tuple[Message, bool]:
+        existing = await self._resent(message)
+        if existing is not None:
+            return existing, False
+        stored = msgspec.structs.replace(message, seq=await self._next_seq(message.conversation_id))
+        try:
+            await self.db.messages.insert_one(_document(stored))
+        except DuplicateKeyError as exc:
+            existing = await self._resent(message)  # a concurrent resend won the race
+            if existing is None:
+                raise Conflict("that message exists already") from exc
+            return existing, False
+        return stored, True
+
+    async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
+        if limit < 1:  # Mongo reads a limit of 0 as "no limit"
+            return []
+        query = {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}
+        return await self._many("messages", query, Message, [("seq", ASCENDING)], limit)
+
+    # users
+    async def add_user(self, user: User) -> None:
+        await _insert(self.db.users, _document(user), "that username is taken")
+
+    async def get_user(self, user_id: str) -> User:
+        return await self._get("users", user_id, User, "user")
+
+    async def get_user_by_name(self, username: str) -> User | None:
+        return await self._one("users", {"username": username}, User)
+
+    async def list_users(self) -> list[User]:
+        return await self._many("users", {}, User, [("username", ASCENDING)])
+
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
+        changes = _dump({"agent_state": state, "state_changed_at": at})
+        result = await self.db.users.update_one({"_id": user_id}, {"$set": changes})
+        if result.matched_count == 0:
+            raise NotFound("no such user")

@@ -1,0 +1,273 @@
+"""SQLite backend: the embedded default. One connection owned by one worker thread.
+
+Each row keeps its indexed fields as columns and the whole entity as a msgspec-encoded JSON ``doc``.
+WAL with ``synchronous=NORMAL`` survives a killed process (a commit is in the WAL before we return);
+``HUB_SQLITE_SYNCHRONOUS=FULL`` also survives power loss, at some cost in throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from hub.errors import Conflict, NotFound
+from hub.models import (
+    AgentState,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationState,
+    Message,
+    User,
+)
+from hub.store.base import Store, check_changes
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS identities (
+    channel TEXT NOT NULL, external_id TEXT NOT NULL, contact_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (channel, external_id));
+CREATE INDEX IF NOT EXISTS identities_contact ON identities (contact_id);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
+    agent_id TEXT, sort_key TEXT NOT NULL, created_at TEXT NOT NULL, last_seq INTEGER NOT NULL,
+    doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS conversations_contact ON conversations (contact_id, channel, created_at);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations (state, sort_key);
+CREATE INDEX IF NOT EXISTS conversations_agent ON conversations (agent_id, state);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    channel TEXT NOT NULL, external_id TEXT, doc TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_order ON messages (conversation_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe ON messages (channel, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+"""
+
+def _encode(entity: msgspec.Struct) -> str:
+    return msgspec.json.encode(entity).decode()
+
+
+def _decode(raw: str, kind: type[T]) -> T:
+    return msgspec.json.decode(raw, type=kind)
+
+
+def _sort_key(conversation: Conversation) -> str:
+    return (conversation.queued_at or conversation.created_at).isoformat()
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
+        self._path = path
+        self._synchronous = synchronous
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "store not opened"
+        return self._db
+
+    def _open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={self._synchronous}")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(SCHEMA)
+        self._db = db
+
+    async def open(self) -> None:
+        await self._run(self._open)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self.db.close)
+            self._db = None
+        self._pool.shutdown(wait=True)
+
+    async def ping(self) -> None:
+        await self._run(lambda: self.db.execute("SELECT 1").fetchone())
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    def _one(self, sql: str, args: Sequence[Any], kind: type[T]) -> T | None:
+        row = self.db.execute(sql, args).fetchone()
+        return None if row is None else _decode(row[0], kind)
+
+    def _many(self, sql: str, args: Sequence[Any], kind: type[T]) -> list[T]:
+        return [_decode(row[0], kind) for row in self.db.execute(sql, args).fetchall()]
+
+    # contacts
+    async def create_contact(self, contact: Contact, identity: ContactIdentity) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO contacts VALUES (?, ?)", (contact.id, _encode(contact)))
+            self._insert_identity(db, identity)
+
+        await self._run(self._write, tx)
+
+    @staticmethod
+    def _insert_identity(db: sqlite3.Connection, identity: ContactIdentity) -> None:
+        try:
+            db.execute(
+                "INSERT INTO identities VALUES (?, ?, ?, ?)",
+                (identity.channel, identity.external_id, identity.contact_id, _encode(identity)),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("this identity belongs to a contact already") from exc
+
+    async def add_identity(self, identity: ContactIdentity) -> None:
+        await self._run(self._write, lambda db: self._insert_identity(db, identity))
+
+    async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None:
+        sql = "SELECT doc FROM identities WHERE channel = ? AND external_id = ?"
+        return await self._run(self._one, sql, (channel, external_id), ContactIdentity)
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        found = await self._run(self._one, "SELECT doc FROM contacts WHERE id = ?", (contact_id,), Contact)
+        if found is None:
+            raise NotFound("no such contact")
+        return found
+
+    # conversations
+    async def create_conversation(self, conversation: Conversation) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation.id, conversation.contact_id, conversation.channel, conversation.state,
+                    conversation.agent_id, _sort_key(conversation), conversation.created_at.isoformat(),
+                    conversation.last_seq, _encode(conversation),
+                ),
+            )
+
+        await self._run(self._write, tx)
+
+    def _conversation(self, conversation_id: str) -> Conversation:
+        sql = "SELECT doc FROM conversations WHERE id = ?"
+        found = self._one(sql, (conversation_id,), Conversation)
+        if found is None:
+            raise NotFound("no such conversation")
+        return found
+
+    async def get_conversation(self, conversation_id: str) -> Conversation:
+        return await self._run(self._conversation, conversation_id)
+
+    async def latest_conversation(self, contact_id: str, channel: Channel) -> Conversation | None:
+        sql = (
+            "SELECT doc FROM conversations WHERE contact_id = ? AND channel = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1"
+        )
+        return await self._run(self._one, sql, (contact_id, channel), Conversation)
+
+    async def update_conversation(
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+    ) -> Conversation:
+        check_changes(changes)
+
+        def tx(db: sqlite3.Connection) -> Conversation:
+            current = self._conversation(conversation_id)
+            if current.state != expect:
+                raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
+            updated = msgspec.structs.replace(current, **changes)
+            db.execute(
+                "UPDATE conversations SET state = ?, agent_id = ?, sort_key = ?, doc = ? WHERE id = ?",
+                (updated.state, updated.agent_id, _sort_key(updated), _encode(updated), conversation_id),
+            )
+            return updated
+
+        return await self._run(self._write, tx)
+
+    async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
+        sql = "SELECT doc FROM conversations WHERE state = ? ORDER BY sort_key, id"
+        return await self._run(self._many, sql, (state,), Conversation)
+
+    async def conversations_of_agent(
+        self, agent_id: str, states: Sequence[ConversationState]
+    ) -> list[Conversation]:
+        marks = ", ".join("?" for _ in states)
+        sql = f"SELECT doc FROM conversations WHERE agent_id = ? AND state IN ({marks}) ORDER BY sort_key"
+        return await self._run(self._many, sql, (agent_id, *states), Conversation)
+
+    # messages
+    def _add_message(self, db: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
+        if message.external_id is not None:
+            sql = "SELECT doc FROM messages WHERE channel = ? AND external_id = ?"
+            existing = self._one(sql, (message.channel, message.external_id), Message)
+            if existing is not None:
+                return existing, False
+        row = db.execute(
+            "UPDATE conversations SET last_seq = last_seq + 1, doc = json_set(doc, '$.last_seq', last_seq + 1) "
+            "WHERE id = ? RETURNING last_seq",
+            (message.conversation_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound("no such conversation")
+        stored = msgspec.structs.replace(message, seq=row[0])
+        db.execute(
+            "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
+            (stored.id, stored.conversation_id, stored.seq, stored.channel, stored.external_id,
+             _encode(stored)),
+        )
+        return stored, True
+
+    async def add_message(self, message: Message) -> tuple[Message, bool]:
+        return await self._run(self._write, lambda db: self._add_message(db, message))
+
+    async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
+        sql = "SELECT doc FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        return await self._run(self._many, sql, (conversation_id, after_seq, limit), Message)
+
+    # users
+    async def add_user(self, user: User) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            try:
+                db.execute("INSERT INTO users VALUES (?, ?, ?)", (user.id, user.username, _encode(user)))
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("that username is taken") from exc
+
+        await self._run(self._write, tx)
+
+    async def get_user(self, user_id: str) -> User:
+        found = await self._run(self._one, "SELECT doc FROM users WHERE id = ?", (user_id,), User)
+        if found is None:
+            raise NotFound("no such user")
+        return found
+
+    async def get_user_by_name(self, username: str) -> User | None:
+        return await self._run(self._one, "SELECT doc FROM users WHERE username = ?", (username,), User)
+
+    async def list_users(self) -> list[User]:
+        return await self._run(self._many, "SELECT doc FROM users ORDER BY username", (), User)
+
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            user = self._one("SELECT doc FROM users WHERE id = ?", (user_id,), User)
+            if user is None:
+                raise NotFound("no such user")
+            updated = msgspec.structs.replace(user, agent_state=state, state_changed_at=at)
+            db.execute("UPDATE users SET doc = ? WHERE id = ?", (_encode(updated), user_id))
+
+        await self._run(self._write, tx)

@@ -1,0 +1,1 @@
+"""Knowledge base: articles, retrieval and evaluation (see the knowledge-base issue)."""

@@ -1,0 +1,231 @@
+"""The store contract, run on every backend (SQLite, and MongoDB through the wire-protocol server)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from hub.errors import Conflict, NotFound
+from hub.ids import new_id
+from hub.models import (
+    AgentState,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationState,
+    Message,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+from hub.store.base import Store
+
+S = ConversationState
+
+
+async def a_contact(store: Store, external_id: str | None = None) -> Contact:
+    now = utcnow()
+    contact = Contact(id=new_id(), name="Li Lei", locale="zh-CN", created_at=now)
+    identity = ContactIdentity(
+        channel=Channel.WEBCHAT, external_id=external_id or new_id(), contact_id=contact.id, created_at=now
+    )
+    await store.create_contact(contact, identity)
+    return contact
+
+
+async def a_conversation(store: Store, contact: Contact, state: S = S.BOT, **extra) -> Conversation:
+    now = utcnow()
+    conversation = Conversation(
+        id=new_id(), contact_id=contact.id, channel=Channel.WEBCHAT, state=state,
+        created_at=now, updated_at=now, **extra,
+    )
+    await store.create_conversation(conversation)
+    return conversation
+
+
+def a_message(conversation: Conversation, text: str, external_id: str | None = None) -> Message:
+    return Message(
+        id=new_id(), conversation_id=conversation.id, seq=0, role=Role.CUSTOMER, text=text,
+        channel=conversation.channel, created_at=utcnow(), external_id=external_id,
+    )
+
+
+def a_user(name: str, role: UserRole = UserRole.AGENT) -> User:
+    return User(id=new_id(), username=name, password_hash="x", role=role, created_at=utcnow())
+
+
+async def test_contact_is_found_through_its_channel_identity(store: Store) -> None:
+    contact = await a_contact(store, external_id="tok-1")
+    identity = await store.find_identity(Channel.WEBCHAT, "tok-1")
+    assert identity is not None and identity.contact_id == contact.id
+    assert await store.get_contact(contact.id) == contact
+    assert await store.find_identity(Channel.WECHAT, "tok-1") is None
+
+
+async def test_an_identity_belongs_to_one_contact_only(store: Store) -> None:
+    await a_contact(store, external_id="dup")
+    with pytest.raises(Conflict):
+        await a_contact(store, external_id="dup")
+
+
+async def test_a_contact_can_have_identities_on_several_channels(store: Store) -> None:
+    contact = await a_contact(store)
+    wechat = ContactIdentity(channel=Channel.WECHAT, external_id="openid-9", contact_id=contact.id,
+                             created_at=utcnow())
+    await store.add_identity(wechat)
+    found = await store.find_identity(Channel.WECHAT, "openid-9")
+    assert found is not None and found.contact_id == contact.id
+    with pytest.raises(Conflict):
+        await store.add_identity(wechat)
+
+
+async def test_missing_rows_raise_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        await store.get_contact("nope")
+    with pytest.raises(NotFound):
+        await store.get_conversation("nope")
+    with pytest.raises(NotFound):
+        await store.get_user("nope")
+    assert await store.get_user_by_name("nobody") is None
+
+
+async def test_conversation_round_trips_with_timezone_aware_times(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    loaded = await store.get_conversation(conversation.id)
+    assert loaded == conversation
+    assert loaded.created_at.tzinfo is not None
+
+
+async def test_latest_conversation_is_the_newest_of_that_contact_and_channel(store: Store) -> None:
+    contact = await a_contact(store)
+    assert await store.latest_conversation(contact.id, Channel.WEBCHAT) is None
+    await a_conversation(store, contact, S.RESOLVED)
+    await asyncio.sleep(0.002)
+    newest = await a_conversation(store, contact)
+    found = await store.latest_conversation(contact.id, Channel.WEBCHAT)
+    assert found is not None and found.id == newest.id
+
+
+async def test_update_conversation_is_a_compare_and_set_on_state(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    now = utcnow()
+    updated = await store.update_conversation(
+        conversation.id, S.BOT, {"state": S.QUEUED, "queued_at": now, "handoff_reason": "customer_request"}
+    )
+    assert updated.state is S.QUEUED and updated.handoff_reason == "customer_request"
+    assert (await store.get_conversation(conversation.id)) == updated
+    with pytest.raises(Conflict):
+        await store.update_conversation(conversation.id, S.BOT, {"state": S.QUEUED})
+    with pytest.raises(NotFound):
+        await store.update_conversation("nope", S.BOT, {"state": S.QUEUED})
+
+
+async def test_only_one_of_two_racing_transitions_wins(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact, S.QUEUED, queued_at=utcnow())
+    results = await asyncio.gather(
+        store.update_conversation(conversation.id, S.QUEUED, {"state": S.ASSIGNED, "agent_id": "a1"}),
+        store.update_conversation(conversation.id, S.QUEUED, {"state": S.ASSIGNED, "agent_id": "a2"}),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Conversation"]
+
+
+async def test_unknown_conversation_fields_are_refused(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    with pytest.raises(ValueError):
+        await store.update_conversation(conversation.id, S.BOT, {"contact_id": "someone-else"})
+
+
+async def test_queued_conversations_come_oldest_first(store: Store) -> None:
+    contact = await a_contact(store)
+    start = utcnow()
+    late = await a_conversation(store, contact, S.QUEUED, queued_at=start + timedelta(seconds=5))
+    early = await a_conversation(store, contact, S.QUEUED, queued_at=start)
+    await a_conversation(store, contact, S.BOT)
+    queued = await store.conversations_in_state(S.QUEUED)
+    assert [c.id for c in queued] == [early.id, late.id]
+
+
+async def test_conversations_of_agent_filters_by_state(store: Store) -> None:
+    contact = await a_contact(store)
+    mine = await a_conversation(store, contact, S.ASSIGNED, agent_id="ag")
+    await a_conversation(store, contact, S.RESOLVED, agent_id="ag")
+    await a_conversation(store, contact, S.ASSIGNED, agent_id="other")
+    found = await store.conversations_of_agent("ag", [S.ASSIGNED])
+    assert [c.id for c in found] == [mine.id]
+
+
+async def test_messages_get_consecutive_seq_and_come_back_in_order(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    stored = [(await store.add_message(a_message(conversation, f"m{i}")))[0] for i in range(5)]
+    assert [m.seq for m in stored] == [1, 2, 3, 4, 5]
+    loaded = await store.messages(conversation.id)
+    assert [m.text for m in loaded] == ["m0", "m1", "m2", "m3", "m4"]
+    assert loaded == stored
+    after = await store.messages(conversation.id, after_seq=3)
+    assert [m.text for m in after] == ["m3", "m4"]
+    assert len(await store.messages(conversation.id, limit=2)) == 2
+    assert (await store.get_conversation(conversation.id)).last_seq == 5
+
+
+async def test_resend_with_same_external_id_is_not_stored_twice(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    first, created = await store.add_message(a_message(conversation, "hello", external_id="c1"))
+    again, created_again = await store.add_message(a_message(conversation, "hello", external_id="c1"))
+    assert created and not created_again
+    assert again == first
+    assert len(await store.messages(conversation.id)) == 1
+
+
+async def test_concurrent_resends_store_one_message(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    results = await asyncio.gather(
+        *(store.add_message(a_message(conversation, "x", external_id="same")) for _ in range(8))
+    )
+    assert sum(created for _, created in results) == 1
+    assert len({m.id for m, _ in results}) == 1
+    assert len(await store.messages(conversation.id)) == 1
+
+
+async def test_message_for_unknown_conversation_is_refused(store: Store) -> None:
+    ghost = Conversation(id="ghost", contact_id="c", channel=Channel.WEBCHAT, state=S.BOT,
+                         created_at=utcnow(), updated_at=utcnow())
+    with pytest.raises(NotFound):
+        await store.add_message(a_message(ghost, "boo"))
+
+
+async def test_users_are_unique_by_name_and_keep_agent_state(store: Store) -> None:
+    user = a_user("wang")
+    await store.add_user(user)
+    with pytest.raises(Conflict):
+        await store.add_user(a_user("wang"))
+    assert await store.get_user(user.id) == user
+    assert await store.get_user_by_name("wang") == user
+    at = utcnow()
+    await store.set_agent_state(user.id, AgentState.READY, at)
+    loaded = await store.get_user(user.id)
+    assert loaded.agent_state is AgentState.READY and loaded.state_changed_at == at
+    await store.add_user(a_user("admin", UserRole.ADMIN))
+    assert [u.username for u in await store.list_users()] == ["admin", "wang"]
+
+
+async def test_data_survives_reopening_the_store(reopenable_store) -> None:
+    store = await reopenable_store()
+    contact = await a_contact(store, external_id="persist")
+    conversation = await a_conversation(store, contact)
+    await store.add_message(a_message(conversation, "kept", external_id="k"))
+    await store.close()
+    store = await reopenable_store()
+    assert [m.text for m in await store.messages(conversation.id)] == ["kept"]
+    assert (await store.find_identity(Channel.WEBCHAT, "persist")) is not None

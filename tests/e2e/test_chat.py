@@ -1,0 +1,56 @@
+"""A customer on the web chat widget and an agent in the console, over real sockets and HTTP."""
+
+from __future__ import annotations
+
+from tests.support.clients import Agent, Customer
+from tests.support.hub import HubServer
+
+
+async def test_customer_and_agent_talk_from_hello_to_resolve(hub: HubServer, agent: Agent) -> None:
+    customer, welcome = await Customer.open(hub.ws, name="Li Lei", locale="zh-CN")
+    assert welcome["history"] == [] and welcome["token"] and welcome["conversation_id"]
+    assert (await customer.next("status"))["state"] == "bot"
+
+    ack = await customer.say("我的订单还没到")
+    assert ack["type"] == "ack" and ack["id"]
+    echo = await customer.next("message")
+    assert echo["id"] == ack["id"] and echo["role"] == "customer" and echo["text"] == "我的订单还没到"
+    assert echo["created_at"].endswith("Z")
+    queued = await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert queued["queue_position"] == 1
+
+    offer = await agent.next("offer")
+    assert offer["conversation_id"] == customer.conversation_id
+    assert offer["contact"] == "Li Lei" and offer["preview"] == "我的订单还没到"
+    accepted = await agent.http.post(f"/api/conversations/{offer['conversation_id']}/accept")
+    assert accepted.status_code == 200 and accepted.json()["state"] == "assigned"
+    assigned = await customer.next("status", where=lambda f: f["state"] == "assigned")
+    assert assigned["agent"] == "agent"
+
+    history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
+    assert [m["text"] for m in history.json()] == ["我的订单还没到"]
+
+    sent = await agent.reply(customer.conversation_id, "您好，我来帮您查一下")
+    assert sent.status_code == 201
+    reply = await customer.next("message", where=lambda f: f["role"] == "agent")
+    assert reply["text"] == "您好，我来帮您查一下" and reply["author"] == "agent"
+
+    await customer.say("谢谢")
+    seen = await agent.next("message", where=lambda f: f["text"] == "谢谢")
+    assert seen["role"] == "customer" and seen["conversation_id"] == customer.conversation_id
+
+    resolved = await agent.http.post(f"/api/conversations/{customer.conversation_id}/resolve")
+    assert resolved.json()["state"] == "resolved"
+    assert (await customer.next("status", where=lambda f: f["state"] == "resolved"))
+    await customer.close()
+
+
+async def test_agent_can_reply_over_the_websocket(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("human please")
+    conversation_id = await agent.accept_next_offer()
+    await agent.send({"type": "message", "conversation_id": conversation_id, "text": "Hi!", "client_id": "a1"})
+    ack = await agent.next("ack")
+    assert ack["client_id"] == "a1" and ack["id"]
+    assert (await customer.next("message", where=lambda f: f["role"] == "agent"))["text"] == "Hi!"
+    await customer.close()
