@@ -8,7 +8,6 @@ before ``subscribe`` returns, so nothing published after it can be missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -38,8 +37,7 @@ class Bus:
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            await asyncio.wait([self._reader], timeout=5)
         await self._pubsub.aclose()
 
     async def publish(self, channel: str, data: str) -> None:

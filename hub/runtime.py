@@ -23,6 +23,14 @@ from hub.store import Store, open_store
 log = logging.getLogger(__name__)
 
 
+async def stop_task(task: asyncio.Task[None], grace_s: float = 5.0) -> None:
+    """Wait for a task that was asked to stop; cancel it if it does not within the grace period."""
+    done, _ = await asyncio.wait([task], timeout=grace_s)
+    if not done:
+        task.cancel()
+        await asyncio.wait([task], timeout=grace_s)
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -30,6 +38,7 @@ class Runtime:
         self.coordination = Coordination(settings)
         self.tokens = Tokens(load_secret(settings.secret_key, settings.data_dir), settings.token_ttl_s)
         self._sweeper: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.demo_login: list[tuple[str, str, str]] = []
 
     async def start(self) -> None:
@@ -46,10 +55,9 @@ class Runtime:
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            await stop_task(self._sweeper)
         await self.bus.stop()
         await self.coordination.stop()
         await self.store.close()
@@ -60,8 +68,12 @@ class Runtime:
         await self.coordination.redis.ping()
 
     async def _sweep(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.sweep_interval_s)
+        """Stops on the ``_stopping`` event rather than by cancellation, which a Redis call in flight
+        can swallow."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.settings.sweep_interval_s)
+                return
             try:
                 await self.pipeline.sweep()
             except Exception:
