@@ -11,9 +11,9 @@ from litestar.params import Parameter
 
 from hub.api.deps import current_user, runtime_of
 from hub.envelopes import MessageEvent
+from hub.errors import Forbidden
 from hub.models import Conversation, ConversationState, User
 from hub.pipeline import MANAGER_ROLES
-from hub.errors import Forbidden
 
 S = ConversationState
 

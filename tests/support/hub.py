@@ -41,7 +41,8 @@ class HubServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), "--log-level", os.environ.get("HUB_TEST_LOG_LEVEL", "warning")],
+                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port),
+                 "--log-level", os.environ.get("HUB_TEST_LOG_LEVEL", "warning")],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + timeout

@@ -1,0 +1,54 @@
+# Set-up is part of the product: these targets do everything on a fresh Debian 12 / Python 3.11 machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MONGO_VENV := .venv-mongo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A Python 3.13 for the Mongo wire-protocol test server (mongoeco needs it): $HUB_MONGO_PYTHON,
+# python3.13 on PATH, or one installed under pyenv.
+MONGO_PYTHON := $(shell for c in "$$HUB_MONGO_PYTHON" python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null); do \
+	[ -n "$$c" ] && "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
+
+.PHONY: run test bench lint install install-test system-deps clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(MONGO_VENV)/.installed:
+	@[ -n "$(MONGO_PYTHON)" ] || { echo "make: Python 3.13 is needed for the Mongo wire-protocol test server (mongoeco); set HUB_MONGO_PYTHON" >&2; exit 1; }
+	$(MONGO_PYTHON) -m venv $(MONGO_VENV)
+	$(MONGO_VENV)/bin/pip install --quiet --disable-pip-version-check 'mongoeco[wire]==4.11.0'
+	touch $@
+
+# Headless Chromium for the browser tests, from Debian (never a downloaded browser).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "make: install Debian's chromium for the browser tests" >&2
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/hub serve --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: $(BIN)/.installed-test $(MONGO_VENV)/.installed system-deps lint
+	HUB_TEST_MONGO_PYTHON=$(MONGO_VENV)/bin/python $(BIN)/python -m pytest
+
+bench: $(BIN)/.installed-test
+	mkdir -p var
+	$(BIN)/python -m tests.bench.run --out var/bench.json
+
+clean:
+	rm -rf $(VENV) $(MONGO_VENV) var .pytest_cache .ruff_cache
