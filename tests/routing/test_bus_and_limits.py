@@ -1,0 +1,72 @@
+"""Event fan-out between processes and shared rate limits, on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from hub.bus import Bus
+from hub.errors import RateLimited
+from hub.ratelimit import RateLimiter
+from hub.scripts import Scripts
+from tests.support.redis import RedisServer
+
+
+async def test_an_event_reaches_the_process_that_holds_the_socket(redis_server: RedisServer) -> None:
+    sender_redis = Redis.from_url(redis_server.url, decode_responses=True)
+    holder_redis = Redis.from_url(redis_server.url, decode_responses=True)
+    sender, holder = Bus(sender_redis), Bus(holder_redis)
+    await sender.start()
+    await holder.start()
+    got: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        await holder.subscribe("hub:ev:conv:x", got.put_nowait)
+        await sender.publish_many(["hub:ev:conv:x", "hub:ev:agent:nobody"], '{"n":1}')
+        assert await asyncio.wait_for(got.get(), 2) == '{"n":1}'
+        await holder.unsubscribe("hub:ev:conv:x", got.put_nowait)
+        await sender.publish("hub:ev:conv:x", '{"n":2}')
+        await asyncio.sleep(0.1)
+        assert got.empty()
+    finally:
+        for bus in (sender, holder):
+            await bus.stop()
+        for client in (sender_redis, holder_redis):
+            await client.aclose()
+
+
+async def test_two_local_handlers_share_one_subscription(redis_server: RedisServer) -> None:
+    client = Redis.from_url(redis_server.url, decode_responses=True)
+    bus = Bus(client)
+    await bus.start()
+    first: list[str] = []
+    second: list[str] = []
+    try:
+        await bus.subscribe("hub:ev:t", first.append)
+        await bus.subscribe("hub:ev:t", second.append)
+        await bus.unsubscribe("hub:ev:t", first.append)
+        await bus.publish("hub:ev:t", "hello")
+        await asyncio.sleep(0.1)
+        assert first == [] and second == ["hello"]
+    finally:
+        await bus.stop()
+        await client.aclose()
+
+
+async def test_rate_limit_is_shared_and_resets_after_the_window(redis_server: RedisServer) -> None:
+    one = Redis.from_url(redis_server.url, decode_responses=True)
+    two = Redis.from_url(redis_server.url, decode_responses=True)
+    limiters = [RateLimiter(Scripts(one)), RateLimiter(Scripts(two))]
+    try:
+        for n in range(4):
+            await limiters[n % 2].hit("login", "wang-test", limit=4, window_s=0.3)
+        with pytest.raises(RateLimited) as raised:
+            await limiters[0].hit("login", "wang-test", limit=4, window_s=0.3)
+        assert raised.value.status == 429
+        await limiters[1].hit("login", "someone-else", limit=4, window_s=0.3)
+        await asyncio.sleep(0.35)
+        await limiters[1].hit("login", "wang-test", limit=4, window_s=0.3)
+    finally:
+        await one.aclose()
+        await two.aclose()

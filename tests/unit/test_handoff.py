@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+
+from bot import Bot
+from bot.handoff import asks_for_person
+
+
+@pytest.mark.parametrize("text", [
+    "human", "Agent please", "I want to talk to a person", "can I speak to someone", "REAL PERSON",
+    "人工", "转人工", "我要人工客服", "请帮我转人工服务", "ＨＵＭＡＮ",
+])
+def test_asks_for_person(text: str) -> None:
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize("text", ["hello", "where is my parcel", "humanity", "agenda for today", "我的订单", "工人"])
+def test_does_not_ask_for_person(text: str) -> None:
+    assert not asks_for_person(text)
+
+
+async def test_bot_without_knowledge_hands_off_with_the_reason() -> None:
+    bot = Bot()
+    assert (await bot.respond("转人工")).handoff_reason == "customer_request"
+    assert (await bot.respond("what are your opening hours")).handoff_reason == "no_knowledge"
