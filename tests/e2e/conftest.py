@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clients import Agent
+from tests.support.clients import Agent, close_all
 from tests.support.hub import HubServer
 
 
@@ -24,3 +24,9 @@ async def agent(hub: HubServer) -> AsyncIterator[Agent]:
     yield signed_in
     await signed_in.http.post("/api/agent/state", json={"state": "not_ready"})
     await signed_in.close()
+
+
+@pytest.fixture(autouse=True)
+async def _close_clients() -> AsyncIterator[None]:
+    yield
+    await close_all()

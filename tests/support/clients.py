@@ -15,10 +15,20 @@ Frame = dict[str, Any]
 _ids = itertools.count(1)
 
 
+OPEN: list[FrameReader] = []
+
+
+async def close_all() -> None:
+    """Close every client a test opened (tests may leave sockets open; the fixture tidies up)."""
+    while OPEN:
+        await OPEN.pop().close()
+
+
 class FrameReader:
     """Reads frames from a websocket, keeping the ones a test did not ask for yet."""
 
     def __init__(self, ws: ClientConnection) -> None:
+        OPEN.append(self)
         self.ws = ws
         self.seen: list[Frame] = []
         self._backlog: list[Frame] = []
@@ -44,6 +54,8 @@ class FrameReader:
                 self._backlog.append(frame)
 
     async def close(self) -> None:
+        if self in OPEN:
+            OPEN.remove(self)
         await self.ws.close()
 
 
@@ -52,8 +64,13 @@ class Customer(FrameReader):
     conversation_id: str | None = None
 
     @classmethod
+    async def connect(cls, ws_base: str) -> Customer:
+        """A socket that has not said hello yet."""
+        return cls(await connect(f"{ws_base}/ws/webchat"))
+
+    @classmethod
     async def open(cls, ws_base: str, token: str | None = None, **hello: Any) -> tuple[Customer, Frame]:
-        customer = cls(await connect(f"{ws_base}/ws/webchat"))
+        customer = await cls.connect(ws_base)
         await customer.send({"type": "hello", "token": token, **hello})
         welcome = await customer.next("welcome")
         customer.token, customer.conversation_id = welcome["token"], welcome["conversation_id"]
@@ -98,3 +115,4 @@ class Agent(FrameReader):
     async def close(self) -> None:
         await super().close()
         await self.http.aclose()
+

@@ -1,1 +1,462 @@
+/* Contact hub chat widget. Embed with one tag: <script src="https://YOUR-HUB/widget.js"></script>
+ *
+ * Talks the web chat protocol over ws(s)://<hub>/ws/webchat: hello → welcome (token, history) and
+ * status; message → ack or error; live message and status frames. The token is kept in localStorage
+ * so a returning visitor resumes their conversation. All text goes through textContent.
+ * API for the host page: window.HubChat.open(), .close(), .setLang("en" | "zh").
+ */
+(function () {
+  "use strict";
+  if (window.HubChat) return;
 
+  const script = document.currentScript ||
+    Array.from(document.querySelectorAll("script[src]")).find((s) => /\/widget\.js(\?|$)/.test(s.src));
+  const ORIGIN = new URL(script ? script.src : location.href, location.href).origin;
+  const WS_URL = ORIGIN.replace(/^http/, "ws") + "/ws/webchat";
+  const TOKEN_KEY = "hubchat.token:" + ORIGIN;
+  const LANG_KEY = "hub.lang";
+
+  const STRINGS = {
+    en: {
+      launcher: "Chat with us", title: "Chat with us", close: "Close chat", otherLang: "中文",
+      message: "Your message", placeholder: "Type your message…", send: "Send", sending: "Sending…",
+      notSent: "Not sent", retry: "Retry", connecting: "Connecting…",
+      reconnecting: "Connection lost — reconnecting…", expired: "Your earlier chat has expired; a new one has started.",
+      empty: "Hello! Send us a message and we will get back to you.",
+      bot: "You are chatting with our assistant", queued: "Waiting for an agent — position {n}",
+      queuedNoPos: "Waiting for an agent", assigned: "You are chatting with {name}",
+      assignedNoName: "You are chatting with an agent", resolved: "Conversation resolved",
+      you: "You", agent: "Agent", assistant: "Assistant", system: "Notice", unread: "{n} new",
+    },
+    zh: {
+      launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
+      message: "您的消息", placeholder: "请输入消息…", send: "发送", sending: "发送中…",
+      notSent: "未发送", retry: "重试", connecting: "正在连接…",
+      reconnecting: "连接已断开，正在重新连接…", expired: "之前的对话已过期，已为您开始新的对话。",
+      empty: "您好！请留言，我们会尽快回复您。",
+      bot: "您正在与智能助手对话", queued: "正在等待人工客服 — 您排在第 {n} 位",
+      queuedNoPos: "正在等待人工客服", assigned: "您正在与 {name} 对话",
+      assignedNoName: "您正在与人工客服对话", resolved: "对话已结束",
+      you: "我", agent: "客服", assistant: "智能助手", system: "提示", unread: "{n} 条新消息",
+    },
+  };
+
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch (e) { return null; } },
+    set(key, value) {
+      try { value == null ? localStorage.removeItem(key) : localStorage.setItem(key, value); } catch (e) { /* blocked */ }
+    },
+  };
+
+  function pickLang() {
+    const saved = store.get(LANG_KEY);
+    if (saved === "en" || saved === "zh") return saved;
+    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
+  }
+
+  const S = {
+    lang: pickLang(), token: store.get(TOKEN_KEY), ws: null, ready: false, everReady: false,
+    retry: 0, timer: null, ping: null, conv: null, seq: {}, helloConv: null, helloAfter: 0,
+    seen: new Set(), pending: new Map(), status: null, notice: "", unread: 0, isOpen: false,
+  };
+
+  function t(key, vars) {
+    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
+    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
+    return text;
+  }
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  // ----- the DOM, in a shadow root so the host page's styles neither leak in nor out -------------
+  const CSS = `
+    :host { all: initial; }
+    * { box-sizing: border-box; }
+    .root { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+            "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
+            "WenQuanYi Micro Hei", sans-serif; color: #1f2a2e; }
+    button, textarea { font: inherit; color: inherit; }
+    :focus-visible { outline: 2px solid #2b6cb0; outline-offset: 2px; }
+    .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px;
+                border: 0; border-radius: 50%; background: #2f6f68; color: #fff; cursor: pointer;
+                box-shadow: 0 4px 14px rgba(0,0,0,.22); display: grid; place-items: center; }
+    .launcher:hover { background: #27605a; }
+    .launcher svg { width: 26px; height: 26px; }
+    .badge { position: absolute; top: -4px; right: -4px; min-width: 20px; height: 20px; padding: 0 6px;
+             border-radius: 10px; background: #c53030; color: #fff; font-size: 12px; line-height: 20px; }
+    .panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483000; width: min(370px, calc(100vw - 24px));
+             height: min(560px, calc(100vh - 108px)); display: flex; flex-direction: column; background: #fff;
+             border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.22); overflow: hidden; }
+    .panel[hidden], [hidden] { display: none !important; }
+    header { display: flex; align-items: center; gap: 8px; padding: 12px 12px 12px 16px; background: #2f6f68; color: #fff; }
+    h2 { flex: 1; margin: 0; font-size: 16px; font-weight: 600; }
+    header button { border: 1px solid rgba(255,255,255,.5); background: transparent; color: #fff; border-radius: 6px;
+                    padding: 3px 9px; cursor: pointer; }
+    header button:hover { background: rgba(255,255,255,.15); }
+    header :focus-visible { outline-color: #fff; }
+    .close { font-size: 18px; line-height: 1; padding: 3px 8px; }
+    .status { margin: 0; padding: 7px 16px; background: #eef5f4; color: #2a4d49; font-size: 13px; border-bottom: 1px solid #dde9e7; }
+    .notice { margin: 0; padding: 6px 16px; background: #fff8e6; color: #7a5400; font-size: 13px; }
+    .log { flex: 1; overflow-y: auto; padding: 14px 12px; display: flex; flex-direction: column; gap: 8px; background: #fafbfb; }
+    .empty { color: #66767a; text-align: center; margin: auto 12px; }
+    .msg { max-width: 82%; display: flex; flex-direction: column; }
+    .msg .who { font-size: 12px; color: #66767a; margin: 0 4px 2px; }
+    .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
+    .customer { align-self: flex-end; align-items: flex-end; }
+    .customer .bubble { background: #2f6f68; color: #fff; border-bottom-right-radius: 4px; }
+    .agent, .bot { align-self: flex-start; }
+    .agent .bubble { background: #fff; border: 1px solid #d8e0e2; border-bottom-left-radius: 4px; }
+    .bot .bubble { background: #eef1f8; border: 1px solid #dbe1ef; border-bottom-left-radius: 4px; }
+    .system { align-self: center; max-width: 92%; text-align: center; }
+    .system .bubble { background: transparent; color: #5d6b6f; font-size: 12.5px; padding: 2px 6px; }
+    .sending .bubble { opacity: .7; }
+    .failed .bubble { background: #fbeaea; color: #7b1e1e; border: 1px solid #f0c4c4; }
+    .failed .meta { color: #9b2c2c; }
+    .retry { margin-left: 6px; border: 0; background: none; color: #2b6cb0; text-decoration: underline; cursor: pointer; padding: 0; font-size: 11px; }
+    form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e3e8ea; background: #fff; align-items: flex-end; }
+    textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 9px 10px; border: 1px solid #c6d0d3;
+               border-radius: 8px; background: #fff; }
+    textarea:focus { border-color: #2f6f68; }
+    .send { border: 0; border-radius: 8px; background: #2f6f68; color: #fff; padding: 9px 16px; cursor: pointer; }
+    .send:hover { background: #27605a; }
+    .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    @media (max-width: 480px) { .panel { right: 12px; bottom: 84px; } }
+  `;
+
+  const SKELETON = `
+    <div class="root">
+      <section class="panel" id="hubchat-panel" role="dialog" aria-labelledby="hubchat-title" hidden>
+        <header>
+          <h2 id="hubchat-title"></h2>
+          <button type="button" class="lang"></button>
+          <button type="button" class="close"><span aria-hidden="true">×</span></button>
+        </header>
+        <p class="status" role="status" hidden></p>
+        <p class="notice" role="status" hidden></p>
+        <div class="log" role="log" aria-live="polite" tabindex="0"><p class="empty"></p></div>
+        <form>
+          <label class="sr" for="hubchat-input"></label>
+          <textarea id="hubchat-input" rows="1" maxlength="4000"></textarea>
+          <button type="submit" class="send"></button>
+        </form>
+      </section>
+      <button type="button" class="launcher" aria-expanded="false" aria-controls="hubchat-panel">
+        <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+             stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12z"/></svg>
+        <span class="badge" aria-hidden="true" hidden></span>
+      </button>
+    </div>`;
+
+  const host = el("div");
+  host.id = "hubchat";
+  const shadow = host.attachShadow({ mode: "open" });
+  const style = el("style");
+  style.textContent = CSS;
+  shadow.appendChild(style);
+  const frame = el("div");
+  frame.innerHTML = SKELETON; // constant markup only; every piece of text is set with textContent
+  shadow.appendChild(frame.firstElementChild);
+  const ui = {
+    root: shadow.querySelector(".root"), panel: shadow.querySelector(".panel"),
+    title: shadow.querySelector("h2"), lang: shadow.querySelector(".lang"), close: shadow.querySelector(".close"),
+    status: shadow.querySelector(".status"), notice: shadow.querySelector(".notice"),
+    log: shadow.querySelector(".log"), empty: shadow.querySelector(".empty"), form: shadow.querySelector("form"),
+    label: shadow.querySelector("label"), input: shadow.querySelector("textarea"),
+    send: shadow.querySelector(".send"), launcher: shadow.querySelector(".launcher"),
+    badge: shadow.querySelector(".badge"),
+  };
+
+  function applyLang() {
+    ui.root.lang = S.lang === "zh" ? "zh-CN" : "en";
+    ui.title.textContent = t("title");
+    ui.lang.textContent = t("otherLang");
+    ui.lang.lang = S.lang === "zh" ? "en" : "zh-CN";
+    ui.close.setAttribute("aria-label", t("close"));
+    ui.log.setAttribute("aria-label", t("title"));
+    ui.empty.textContent = t("empty");
+    ui.label.textContent = t("message");
+    ui.input.placeholder = t("placeholder");
+    ui.send.textContent = t("send");
+    for (const entry of S.pending.values()) markEntry(entry);
+    ui.log.querySelectorAll(".msg[data-role]").forEach((node) => {
+      const who = node.querySelector(".who");
+      if (who && !node.dataset.author) who.textContent = roleName(node.dataset.role);
+    });
+    renderStatus();
+    renderLauncher();
+  }
+
+  // ----- transcript ------------------------------------------------------------------------------
+  function roleName(role) {
+    return { customer: t("you"), agent: t("agent"), bot: t("assistant"), system: t("system") }[role] || role;
+  }
+
+  function timeOf(iso) {
+    const date = iso ? new Date(iso) : new Date();
+    if (isNaN(date)) return "";
+    return date.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function bubble(role, text, author, iso) {
+    const node = el("div", "msg " + role);
+    node.dataset.role = role;
+    const who = el("span", role === "customer" ? "who sr" : "who", author || roleName(role));
+    if (author) node.dataset.author = author;
+    if (role !== "system") node.appendChild(who);
+    node.appendChild(el("div", "bubble", text));
+    node.appendChild(el("span", "meta", timeOf(iso)));
+    ui.empty.hidden = true;
+    ui.log.appendChild(node);
+    ui.log.scrollTop = ui.log.scrollHeight;
+    return node;
+  }
+
+  function addMessage(msg, live) {
+    if (S.seen.has(msg.id)) return;
+    S.seen.add(msg.id);
+    S.seq[msg.conversation_id] = Math.max(S.seq[msg.conversation_id] || 0, msg.seq || 0);
+    if (msg.role === "customer" && adoptEcho(msg)) return;
+    bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
+    if (live && !S.isOpen && msg.role !== "customer") { S.unread += 1; renderLauncher(); }
+  }
+
+  // The hub echoes our own message back without its client_id; match it to the pending one by text.
+  function adoptEcho(msg) {
+    for (const entry of S.pending.values()) {
+      if (!entry.failed && entry.text === msg.text) { settle(entry, msg.id); return true; }
+    }
+    return false;
+  }
+
+  // ----- sending ---------------------------------------------------------------------------------
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  function markEntry(entry) {
+    entry.node.classList.toggle("sending", !entry.failed);
+    entry.node.classList.toggle("failed", !!entry.failed);
+    const meta = entry.node.querySelector(".meta");
+    meta.textContent = entry.failed ? t("notSent") + (entry.detail ? ": " + entry.detail : "") : t("sending");
+    if (entry.failed) {
+      const retry = el("button", "retry", t("retry"));
+      retry.type = "button";
+      retry.addEventListener("click", () => { entry.failed = false; markEntry(entry); sendSay(entry); ui.input.focus(); });
+      meta.appendChild(retry);
+    }
+  }
+
+  function settle(entry, id) {
+    S.pending.delete(entry.clientId);
+    if (id) S.seen.add(id);
+    entry.node.classList.remove("sending", "failed");
+    entry.node.querySelector(".meta").textContent = timeOf();
+  }
+
+  function submit(text) {
+    const entry = { clientId: newId(), text: text, failed: false, node: bubble("customer", text) };
+    S.pending.set(entry.clientId, entry);
+    markEntry(entry);
+    if (S.ready) sendSay(entry);
+    else connect();
+  }
+
+  function sendSay(entry) {
+    if (S.ready && S.ws) S.ws.send(JSON.stringify({ type: "message", client_id: entry.clientId, text: entry.text }));
+  }
+
+  // ----- the socket ------------------------------------------------------------------------------
+  function connect() {
+    clearTimeout(S.timer);
+    if (S.ws) return;
+    setNotice(S.everReady ? t("reconnecting") : "");
+    let ws;
+    try { ws = new WebSocket(WS_URL); } catch (e) { reconnectLater(); return; }
+    S.ws = ws;
+    ws.onopen = () => hello();
+    ws.onmessage = (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    };
+    ws.onclose = () => {
+      if (S.ws !== ws) return;
+      S.ws = null;
+      S.ready = false;
+      clearInterval(S.ping);
+      if (S.everReady) setNotice(t("reconnecting"));
+      reconnectLater();
+    };
+  }
+
+  function reconnectLater() {
+    const delay = Math.min(30000, 1000 * Math.pow(2, S.retry)) * (0.6 + Math.random() * 0.4);
+    S.retry = Math.min(S.retry + 1, 6);
+    clearTimeout(S.timer);
+    S.timer = setTimeout(connect, delay);
+  }
+
+  function hello() {
+    S.helloConv = S.token ? S.conv : null;
+    S.helloAfter = S.token && S.conv ? S.seq[S.conv] || 0 : 0;
+    S.ws.send(JSON.stringify({
+      type: "hello", token: S.token || null, locale: S.lang === "zh" ? "zh-CN" : "en", after_seq: S.helloAfter,
+    }));
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "welcome": return onWelcome(frame);
+      case "message": return addMessage(frame, true);
+      case "status": return onStatus(frame);
+      case "ack": return onAck(frame);
+      case "error": return onError(frame);
+      default: return undefined; // pong
+    }
+  }
+
+  function onWelcome(frame) {
+    S.token = frame.token;
+    store.set(TOKEN_KEY, frame.token);
+    if (S.helloAfter > 0 && frame.conversation_id !== S.helloConv) {
+      // A different conversation than the one our after_seq counted: read this one from its start.
+      S.conv = frame.conversation_id;
+      S.seq[S.conv] = 0;
+      S.ws.close();
+      return;
+    }
+    S.conv = frame.conversation_id;
+    S.ready = true;
+    S.everReady = true;
+    S.retry = 0;
+    setNotice("");
+    (frame.history || []).forEach((msg) => addMessage(msg, false));
+    for (const entry of S.pending.values()) if (!entry.failed) sendSay(entry);
+    clearInterval(S.ping);
+    S.ping = setInterval(() => { if (S.ready) S.ws.send('{"type":"ping"}'); }, 25000);
+  }
+
+  function onAck(frame) {
+    if (frame.conversation_id) S.conv = frame.conversation_id;
+    const entry = S.pending.get(frame.client_id);
+    if (entry) settle(entry, frame.id);
+  }
+
+  function onError(frame) {
+    const entry = frame.client_id ? S.pending.get(frame.client_id) : null;
+    if (entry) {
+      entry.failed = true;
+      entry.detail = frame.detail;
+      markEntry(entry);
+    } else if (!S.ready && frame.code === "unknown_token") {
+      S.token = null;
+      store.set(TOKEN_KEY, null);
+      S.conv = null;
+      S.seq = {};
+      S.status = null;
+      const mine = new Set(Array.from(S.pending.values(), (e) => e.node));
+      ui.log.querySelectorAll(".msg").forEach((node) => { if (!mine.has(node)) node.remove(); });
+      setNotice(t("expired"));
+      hello();
+    } else if (!S.ready && S.ws) {
+      setNotice(frame.detail); // the hello failed for another reason: try again later
+      S.ws.close();
+    } else {
+      setNotice(frame.detail);
+    }
+  }
+
+  function onStatus(frame) {
+    if (S.conv && frame.conversation_id !== S.conv) return;
+    S.status = frame;
+    renderStatus();
+  }
+
+  function renderStatus() {
+    const st = S.status;
+    let text = "";
+    if (st && st.state === "queued") text = st.queue_position ? t("queued", { n: st.queue_position }) : t("queuedNoPos");
+    else if (st && st.state === "assigned") text = st.agent ? t("assigned", { name: st.agent }) : t("assignedNoName");
+    else if (st && st.state === "resolved") text = t("resolved");
+    else if (st && st.state === "bot") text = t("bot");
+    ui.status.textContent = text;
+    ui.status.hidden = !text;
+  }
+
+  function setNotice(text) {
+    S.notice = text;
+    ui.notice.textContent = text;
+    ui.notice.hidden = !text;
+  }
+
+  // ----- open, close, language -------------------------------------------------------------------
+  function renderLauncher() {
+    ui.badge.hidden = S.unread === 0;
+    ui.badge.textContent = String(S.unread);
+    const label = t("launcher") + (S.unread ? " (" + t("unread", { n: S.unread }) + ")" : "");
+    ui.launcher.setAttribute("aria-label", label);
+    ui.launcher.title = t("launcher");
+  }
+
+  function open() {
+    S.isOpen = true;
+    S.unread = 0;
+    ui.panel.hidden = false;
+    ui.launcher.setAttribute("aria-expanded", "true");
+    renderLauncher();
+    connect();
+    ui.log.scrollTop = ui.log.scrollHeight;
+    ui.input.focus();
+  }
+
+  function close() {
+    S.isOpen = false;
+    ui.panel.hidden = true;
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.launcher.focus();
+  }
+
+  function setLang(lang) {
+    if (!STRINGS[lang]) return;
+    S.lang = lang;
+    store.set(LANG_KEY, lang);
+    applyLang();
+  }
+
+  ui.launcher.addEventListener("click", () => (S.isOpen ? close() : open()));
+  ui.close.addEventListener("click", close);
+  ui.lang.addEventListener("click", () => setLang(S.lang === "zh" ? "en" : "zh"));
+  ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = ui.input.value;
+    if (!text.trim()) return;
+    ui.input.value = "";
+    submit(text);
+    ui.input.focus();
+  });
+  ui.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      ui.form.requestSubmit();
+    }
+  });
+  window.addEventListener("online", () => { if (!S.ws && (S.everReady || S.pending.size)) connect(); });
+
+  applyLang();
+  function mount() {
+    document.body.appendChild(host);
+    if (S.token) connect(); // a returning visitor: resume, and count what arrives while closed
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+
+  window.HubChat = { open: open, close: close, setLang: setLang };
+})();
