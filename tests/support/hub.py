@@ -78,6 +78,13 @@ class HubServer:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def add_user(self, name: str, password: str, role: str = "agent", *extra: str) -> subprocess.CompletedProcess[str]:
+        """``hub user add`` against this hub's data directory, as an admin would run it."""
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", "user", "add", name, "--password", password, "--role", role, *extra],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
+        )
+
     def demo_password(self, username: str) -> str:
         for line in (self.data_dir / "demo-login.txt").read_text().splitlines():
             name, password, _ = line.split(" ", 2)

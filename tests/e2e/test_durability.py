@@ -1,0 +1,98 @@
+"""kill -9 mid-conversation, then a restart: no acknowledged message lost, queue restored, widget resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from websockets.exceptions import ConnectionClosed
+
+from tests.support.clients import Agent, Customer
+from tests.support.hub import HubServer
+
+
+async def _send_until_killed(customer: Customer, acked: dict[str, str]) -> None:
+    """Send as fast as acks come back; remember every acknowledged message's id."""
+    with contextlib.suppress(ConnectionClosed, TimeoutError, OSError):
+        for n in range(100_000):
+            answer = await customer.say(f"burst {n}", client_id=f"burst-{n}")
+            if answer["type"] == "ack":
+                acked[f"burst {n}"] = answer["id"]
+            else:
+                await asyncio.sleep(0.06)  # rate limited: slow down, as a real widget would
+
+
+async def test_kill_9_loses_no_acknowledged_message_and_restores_the_queue(hub: HubServer) -> None:
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    await agent.ready()
+    talking, _ = await Customer.open(hub.ws, name="Talking")
+    await talking.say("first question")
+    conversation_id = await agent.accept_next_offer()
+    assert (await agent.reply(conversation_id, "agent answer")).status_code == 201
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+
+    waiting = []
+    for name in ("Waiting-1", "Waiting-2", "Waiting-3"):
+        customer, _ = await Customer.open(hub.ws, name=name)
+        await customer.say(f"{name} needs help")
+        await customer.next("status", where=lambda f: f["state"] == "queued")
+        waiting.append(customer)
+
+    acked: dict[str, str] = {}
+    sender = asyncio.create_task(_send_until_killed(talking, acked))
+    await asyncio.sleep(1.0)
+    hub.kill()
+    await asyncio.wait_for(sender, 10)
+    assert len(acked) > 10
+
+    hub.start()
+    resumed, welcome = await Customer.open(hub.ws, token=talking.token)
+    assert welcome["conversation_id"] == conversation_id
+    stored = {m["text"]: m["id"] for m in welcome["history"]}
+    missing = {text for text, message_id in acked.items() if stored.get(text) != message_id}
+    assert not missing, f"acknowledged but lost: {sorted(missing)[:5]}"
+    assert "agent answer" in stored and "first question" in stored
+    status = await resumed.next("status")
+    assert status["state"] == "assigned" and status["agent"] == "agent"
+
+    positions = []
+    for customer in waiting:
+        back, again = await Customer.open(hub.ws, token=customer.token)
+        assert again["conversation_id"] == customer.conversation_id
+        positions.append((await back.next("status"))["queue_position"])
+    assert positions == [1, 2, 3]
+
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    await agent.ready()
+    offered = await agent.next("offer")
+    assert offered["conversation_id"] == waiting[0].conversation_id  # first come, first served, still
+    second = await agent.next("offer")
+    assert second["conversation_id"] == waiting[1].conversation_id  # capacity 3: one slot holds the assigned chat
+    reply = await agent.reply(conversation_id, "still here after the restart")
+    assert reply.status_code == 201
+    assert (await resumed.next("message", where=lambda f: f["role"] == "agent"))["text"] == reply.json()["text"]
+    await agent.close()
+
+
+async def test_a_resent_message_is_acked_again_but_stored_once(hub: HubServer) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    first = await customer.say("only once", client_id="dup-1")
+    second = await customer.say("only once", client_id="dup-1")
+    assert first["type"] == second["type"] == "ack" and first["id"] == second["id"]
+    _, welcome = await Customer.open(hub.ws, token=customer.token)
+    assert [m["text"] for m in welcome["history"]] == ["only once"]
+
+
+async def test_the_widget_gets_what_it_missed_while_away(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("are you there?")
+    conversation_id = await agent.accept_next_offer()
+    first = await customer.next("message", where=lambda f: f["role"] == "customer")
+    await customer.close()
+    await agent.reply(conversation_id, "yes, sorry for the wait")
+    await agent.reply(conversation_id, "how can I help?")
+    back, welcome = await Customer.open(hub.ws, token=customer.token, after_seq=first["seq"])
+    assert welcome["conversation_id"] == conversation_id
+    assert [m["text"] for m in welcome["history"]] == ["yes, sorry for the wait", "how can I help?"]
+    await agent.reply(conversation_id, "live again")
+    assert (await back.next("message", where=lambda f: f["role"] == "agent"))["text"] == "live again"

@@ -1,0 +1,121 @@
+"""Minimal routing end to end: FIFO, capacity, offer timeout, transfer, reopen."""
+
+from __future__ import annotations
+
+from tests.support.clients import Agent, Customer
+from tests.support.hub import HubServer
+
+
+async def _second_agent(hub: HubServer, name: str = "wang", *extra: str) -> Agent:
+    made = hub.add_user(name, "pass-word-1", "agent", "--display-name", "Wang Fang", *extra)
+    assert made.returncode == 0, made.stderr
+    other = await Agent.login(hub.http, hub.ws, name, "pass-word-1")
+    await other.ready()
+    return other
+
+
+async def test_user_add_refuses_a_taken_name_and_a_bad_role(hub: HubServer) -> None:
+    assert hub.add_user("li", "pw").returncode == 0
+    taken = hub.add_user("li", "pw")
+    assert taken.returncode == 1 and "taken" in taken.stderr
+    assert hub.add_user("zhao", "pw", "emperor").returncode == 2
+
+
+async def test_capacity_holds_and_the_rest_wait_in_order(hub: HubServer, agent: Agent) -> None:
+    customers = []
+    for n in range(5):
+        customer, _ = await Customer.open(hub.ws, name=f"c{n}")
+        await customer.say(f"question {n}")
+        customers.append(customer)
+    offers = [await agent.next("offer") for _ in range(3)]
+    assert [o["conversation_id"] for o in offers] == [c.conversation_id for c in customers[:3]]
+    for offer in offers:
+        assert (await agent.http.post(f"/api/conversations/{offer['conversation_id']}/accept")).status_code == 200
+    fourth = await customers[3].next("status", where=lambda f: f["state"] == "queued")
+    fifth = await customers[4].next("status", where=lambda f: f["state"] == "queued")
+    assert (fourth["queue_position"], fifth["queue_position"]) == (1, 2)
+    listed = await agent.http.get("/api/conversations/")
+    assert {c["id"] for c in listed.json()} == {c.conversation_id for c in customers[:3]}
+    await agent.http.post(f"/api/conversations/{customers[0].conversation_id}/resolve")
+    assert (await agent.next("offer"))["conversation_id"] == customers[3].conversation_id
+
+
+async def test_an_unanswered_offer_times_out_and_goes_to_the_next_agent(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("anyone?")
+    first = await agent.next("offer")
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    other = await _second_agent(hub)
+    withdrawn = await agent.next("offer_withdrawn", timeout=10)
+    assert withdrawn == {"type": "offer_withdrawn", "conversation_id": first["conversation_id"], "reason": "timeout"}
+    assert (await other.next("offer", timeout=10))["conversation_id"] == customer.conversation_id
+    late = await agent.http.post(f"/api/conversations/{customer.conversation_id}/accept")
+    assert late.json()["code"] == "offer_expired"
+    assert (await other.http.post(f"/api/conversations/{customer.conversation_id}/accept")).status_code == 200
+    assigned = await customer.next("status", where=lambda f: f["state"] == "assigned")
+    assert assigned["agent"] == "Wang Fang"
+    await other.close()
+
+
+async def test_a_declined_offer_goes_to_another_agent(hub: HubServer, agent: Agent) -> None:
+    other = await _second_agent(hub)
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("hello")
+    first, second = (agent, other)
+    offer = await first.next("offer")
+    assert (await first.http.post(f"/api/conversations/{offer['conversation_id']}/decline")).status_code == 200
+    assert (await second.next("offer"))["conversation_id"] == customer.conversation_id
+    await other.close()
+
+
+async def test_transfer_puts_the_conversation_back_in_the_queue(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("转人工")
+    conversation_id = await agent.accept_next_offer()
+    moved = await agent.http.post(f"/api/conversations/{conversation_id}/transfer")
+    assert moved.json()["state"] == "queued" and moved.json()["handoff_reason"] == "transfer"
+    await customer.next("status", where=lambda f: f["state"] == "queued" and f.get("reason") == "transfer")
+    other = await _second_agent(hub)
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    assert (await other.accept_next_offer(timeout=10)) == conversation_id
+    history = await other.http.get(f"/api/conversations/{conversation_id}/messages")
+    assert [m["text"] for m in history.json()] == ["转人工"]
+    await other.close()
+
+
+async def test_handoff_reason_is_recorded(hub: HubServer, agent: Agent) -> None:
+    asking, _ = await Customer.open(hub.ws)
+    await asking.say("I want to talk to a person")
+    conversation_id = await agent.accept_next_offer()
+    details = await agent.http.get(f"/api/conversations/{conversation_id}")
+    assert details.json()["handoff_reason"] == "customer_request"
+
+
+async def test_a_customer_message_reopens_a_resolved_conversation(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("one more thing")
+    conversation_id = await agent.accept_next_offer()
+    await agent.http.post(f"/api/conversations/{conversation_id}/resolve")
+    await customer.next("status", where=lambda f: f["state"] == "resolved")
+    ack = await customer.say("actually, one more")
+    assert ack["conversation_id"] == conversation_id
+    await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert (await agent.next("offer"))["conversation_id"] == conversation_id
+
+
+async def test_after_the_reopen_window_a_new_conversation_starts(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("first visit")
+        old = await agent.accept_next_offer()
+        await agent.http.post(f"/api/conversations/{old}/resolve")
+        await customer.next("status", where=lambda f: f["state"] == "resolved")
+        ack = await customer.say("a week later")
+        assert ack["type"] == "ack" and ack["conversation_id"] != old
+        assert (await agent.next("offer"))["conversation_id"] == ack["conversation_id"]
+        _, welcome = await Customer.open(hub.ws, token=customer.token)
+        assert welcome["conversation_id"] == ack["conversation_id"]
+        assert [m["text"] for m in welcome["history"]] == ["a week later"]
+        await agent.close()
