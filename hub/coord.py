@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from hub.redis_server import EmbeddedRedis
 from hub.settings import Settings
+
+
+# Bounds the Redis connections of one process: a request waits for a free one rather than failing.
+MAX_CONNECTIONS = 64
 
 
 class Coordination:
@@ -21,7 +25,10 @@ class Coordination:
             self._embedded.start()
             self._url = self._embedded.url
         assert self._url is not None
-        self.redis = Redis.from_url(self._url, decode_responses=True, health_check_interval=30)
+        pool = BlockingConnectionPool.from_url(
+            self._url, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True, health_check_interval=30
+        )
+        self.redis = Redis(connection_pool=pool)
         await self.redis.ping()
         return self.redis
 

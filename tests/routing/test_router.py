@@ -148,7 +148,8 @@ async def test_racing_accept_and_expiry_have_one_winner(make_router, redis: Redi
 
 async def test_rebuild_restores_queue_and_presence_once(router: Router, make_router) -> None:
     assert not await router.is_built()
-    built = await router.rebuild([("c2", 20), ("c1", 10)], [AgentLoad("a", "ready", 3, 2), AgentLoad("b", "not_ready", 3, 0)])
+    agents = [AgentLoad("a", "ready", 3, 2), AgentLoad("b", "not_ready", 3, 0)]
+    built = await router.rebuild([("c2", 20), ("c1", 10)], agents)
     assert built and await router.is_built()
     assert await router.position("c1") == 1 and await router.position("c2") == 2
     assert (await router.agent_load("a")).load == 2

@@ -37,7 +37,8 @@ def test_good_frames_decode() -> None:
 
 
 def test_unknown_extra_fields_are_tolerated_for_forward_compatibility() -> None:
-    assert decode_frame('{"type":"message","client_id":"c","text":"x","attachments":[]}') == Say(client_id="c", text="x")
+    frame = decode_frame('{"type":"message","client_id":"c","text":"x","attachments":[]}')
+    assert frame == Say(client_id="c", text="x")
 
 
 def test_the_client_id_of_a_bad_frame_is_echoed_when_readable() -> None:

@@ -123,6 +123,7 @@
     textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 9px 10px; border: 1px solid #c6d0d3;
                border-radius: 8px; background: #fff; }
     textarea:focus { border-color: #2f6f68; }
+    textarea:focus-visible { outline-offset: 0; }
     .send { border: 0; border-radius: 8px; background: #2f6f68; color: #fff; padding: 9px 16px; cursor: pointer; }
     .send:hover { background: #27605a; }
     .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
@@ -147,8 +148,10 @@
         </form>
       </section>
       <button type="button" class="launcher" aria-expanded="false" aria-controls="hubchat-panel">
-        <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+        <svg class="chat" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
              stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12z"/></svg>
+        <svg class="shut" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+             aria-hidden="true" hidden><path d="M6 9l6 6 6-6"/></svg>
         <span class="badge" aria-hidden="true" hidden></span>
       </button>
     </div>`;
@@ -187,6 +190,10 @@
     ui.log.querySelectorAll(".msg[data-role]").forEach((node) => {
       const who = node.querySelector(".who");
       if (who && !node.dataset.author) who.textContent = roleName(node.dataset.role);
+      const meta = node.querySelector(".meta");
+      if (!node.classList.contains("sending") && !node.classList.contains("failed")) {
+        meta.textContent = timeOf(meta.dataset.time);
+      }
     });
     renderStatus();
     renderLauncher();
@@ -210,7 +217,9 @@
     if (author) node.dataset.author = author;
     if (role !== "system") node.appendChild(who);
     node.appendChild(el("div", "bubble", text));
-    node.appendChild(el("span", "meta", timeOf(iso)));
+    const meta = el("span", "meta", timeOf(iso));
+    meta.dataset.time = iso || new Date().toISOString();
+    node.appendChild(meta);
     ui.empty.hidden = true;
     ui.log.appendChild(node);
     ui.log.scrollTop = ui.log.scrollHeight;
@@ -257,7 +266,8 @@
     S.pending.delete(entry.clientId);
     if (id) S.seen.add(id);
     entry.node.classList.remove("sending", "failed");
-    entry.node.querySelector(".meta").textContent = timeOf();
+    const meta = entry.node.querySelector(".meta");
+    meta.textContent = timeOf(meta.dataset.time);
   }
 
   function submit(text) {
@@ -291,7 +301,7 @@
       S.ws = null;
       S.ready = false;
       clearInterval(S.ping);
-      if (S.everReady) setNotice(t("reconnecting"));
+      setNotice(S.everReady ? t("reconnecting") : t("connecting"));
       reconnectLater();
     };
   }
@@ -398,6 +408,8 @@
 
   // ----- open, close, language -------------------------------------------------------------------
   function renderLauncher() {
+    shadow.querySelector(".chat").toggleAttribute("hidden", S.isOpen);
+    shadow.querySelector(".shut").toggleAttribute("hidden", !S.isOpen);
     ui.badge.hidden = S.unread === 0;
     ui.badge.textContent = String(S.unread);
     const label = t("launcher") + (S.unread ? " (" + t("unread", { n: S.unread }) + ")" : "");
@@ -420,6 +432,7 @@
     S.isOpen = false;
     ui.panel.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "false");
+    renderLauncher();
     ui.launcher.focus();
   }
 

@@ -1,0 +1,63 @@
+"""A bare `websockets` relay: the baseline the hub's message path is compared with.
+
+Same frames as the hub's protocol (hello → welcome, message → ack + echo + delivery to the agent),
+but no store, no Redis, no routing: customer i's messages go to agent i mod the number of agents.
+Run as its own process: ``python -m tests.bench.relay PORT AGENTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+
+import msgspec
+from websockets.asyncio.server import ServerConnection, serve
+
+_decode = msgspec.json.decode
+_encode = msgspec.json.encode
+
+
+class Relay:
+    def __init__(self, agents: int) -> None:
+        self.agents: dict[int, ServerConnection] = {}
+        self.count = agents
+        self.next_customer = itertools.count()
+        self.ids = itertools.count()
+
+    async def handle(self, ws: ServerConnection) -> None:
+        if ws.request is not None and ws.request.path.startswith("/agent/"):
+            self.agents[int(ws.request.path.rsplit("/", 1)[1])] = ws
+            await ws.wait_closed()
+            return
+        number = next(self.next_customer)
+        async for raw in ws:
+            frame = _decode(raw)
+            if frame.get("type") == "hello":
+                await ws.send(_encode({"type": "welcome", "conversation_id": str(number), "token": "t",
+                                       "history": []}).decode())
+                continue
+            message_id = str(next(self.ids))
+            event = _encode({"type": "message", "id": message_id, "conversation_id": str(number),
+                             "role": "customer", "text": frame["text"]}).decode()
+            await ws.send(event)
+            agent = self.agents.get(number % self.count)
+            if agent is not None:
+                await agent.send(event)
+            await ws.send(_encode({"type": "ack", "client_id": frame["client_id"], "id": message_id}).decode())
+
+
+async def main(port: int, agents: int) -> None:
+    relay = Relay(agents)
+    async with serve(relay.handle, "127.0.0.1", port, max_size=64 * 1024):
+        await asyncio.Future()
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))

@@ -1,0 +1,564 @@
+/* The bare agent console: sign in, presence, offers, assigned conversations, reply/transfer/resolve.
+ *
+ * REST under /api (bearer token kept in sessionStorage; errors are JSON {code, detail}) and the agent
+ * websocket /ws/agent?token=… for live offers, messages and status. All text goes through textContent.
+ */
+(function () {
+  "use strict";
+
+  const TOKEN_KEY = "hub.console.token";
+  const LANG_KEY = "hub.lang";
+  const STRINGS = {
+    en: {
+      title: "Agent console", otherLang: "中文", presence: "Availability", ready: "Ready", notReady: "Not ready",
+      signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in", username: "Username", password: "Password",
+      sidebar: "Offers and conversations", offers: "Offers", noOffers: "No chats waiting for you.",
+      conversations: "My conversations", noConversations: "No assigned conversations.",
+      pickOne: "Select a conversation to read and reply.", transfer: "Transfer to queue", resolve: "Resolve",
+      replyLabel: "Reply", replyPlaceholder: "Write a reply… (Enter to send, Shift+Enter for a new line)",
+      send: "Send", accept: "Accept", decline: "Decline", visitor: "Visitor {id}",
+      expiresIn: "Expires in {n} s", expired: "Expired", newOffer: "New chat offer: {name}",
+      unread: "{n} unread", customer: "Customer", bot: "Bot", system: "System",
+      state_assigned: "Assigned to you", state_queued: "Transferred back to the queue",
+      state_resolved: "Resolved", state_bot: "With the bot",
+      connected: "Connected", connecting: "Connecting…", reconnecting: "Connection lost — reconnecting…",
+      offline: "Offline", network: "Cannot reach the hub; check your connection.",
+      sessionEnded: "Your session has ended; please sign in again.", withdrawn: "Offer withdrawn: {name}",
+    },
+    zh: {
+      title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
+      signOut: "退出登录", dismiss: "关闭", signIn: "登录", username: "用户名", password: "密码",
+      sidebar: "待接入与会话", offers: "待接入", noOffers: "暂无等待您接入的对话。",
+      conversations: "我的会话", noConversations: "暂无分配给您的会话。",
+      pickOne: "请选择一个会话进行查看和回复。", transfer: "转回队列", resolve: "结束会话",
+      replyLabel: "回复", replyPlaceholder: "输入回复…（Enter 发送，Shift+Enter 换行）",
+      send: "发送", accept: "接入", decline: "拒绝", visitor: "访客 {id}",
+      expiresIn: "{n} 秒后过期", expired: "已过期", newOffer: "新的对话请求：{name}",
+      unread: "{n} 条未读", customer: "客户", bot: "机器人", system: "系统",
+      state_assigned: "已分配给您", state_queued: "已转回队列",
+      state_resolved: "已结束", state_bot: "机器人接待中",
+      connected: "已连接", connecting: "正在连接…", reconnecting: "连接已断开，正在重新连接…",
+      offline: "离线", network: "无法连接到服务器，请检查网络。",
+      sessionEnded: "登录已失效，请重新登录。", withdrawn: "对话请求已撤回：{name}",
+    },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const S = {
+    lang: pickLang(), token: sessionGet(TOKEN_KEY), me: null, ws: null, retry: 0, timer: null, ping: null,
+    wsState: "connecting", offers: new Map(), offerNodes: new Map(), convs: new Map(), selected: null,
+    draft: null,
+  };
+
+  function pickLang() {
+    let saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage blocked */ }
+    if (saved === "en" || saved === "zh") return saved;
+    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
+  }
+  function sessionGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
+  function sessionSet(key, value) {
+    try { value == null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value); } catch (e) { /* */ }
+  }
+
+  function t(key, vars) {
+    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
+    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
+    return text;
+  }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function newId() {
+    return crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function announce(text) { $("announce").textContent = text; }
+  function showAlert(text) { $("alert-text").textContent = text; $("alert").hidden = false; }
+  function clearAlert() { $("alert").hidden = true; }
+
+  // ----- REST ------------------------------------------------------------------------------------
+  async function api(method, path, body) {
+    const headers = {};
+    if (S.token) headers.authorization = "Bearer " + S.token;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw Object.assign(new Error(t("network")), { code: "network" });
+    }
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* empty or not JSON */ }
+    if (!res.ok) {
+      const error = Object.assign(new Error((data && data.detail) || res.statusText || "HTTP " + res.status),
+        { code: data && data.code, status: res.status });
+      if (res.status === 401 && S.token) endSession(t("sessionEnded"));
+      throw error;
+    }
+    return data;
+  }
+
+  // ----- sign in and out ---------------------------------------------------------------------------
+  async function start() {
+    applyLang();
+    if (!S.token) return showLogin();
+    try {
+      S.me = await api("GET", "/api/agent/me");
+      showApp();
+    } catch (e) {
+      if (S.token) showAlert(e.message);
+      showLogin();
+    }
+  }
+
+  function showLogin() {
+    $("app").hidden = true;
+    $("agentbar").hidden = true;
+    $("login").hidden = false;
+    $("username").focus();
+  }
+
+  function showApp() {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("agentbar").hidden = false;
+    renderPresence();
+    renderOffers();
+    renderConvs();
+    renderPane();
+    connect();
+  }
+
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = event.submitter || $("login-form").querySelector("button");
+    button.disabled = true;
+    try {
+      const out = await api("POST", "/api/auth/login", { username: $("username").value, password: $("password").value });
+      S.token = out.token;
+      sessionSet(TOKEN_KEY, out.token);
+      S.me = await api("GET", "/api/agent/me");
+      $("password").value = "";
+      clearAlert();
+      showApp();
+      $("ready").focus();
+    } catch (e) {
+      showAlert(e.message);
+      $("password").select();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function endSession(message) {
+    S.token = null;
+    sessionSet(TOKEN_KEY, null);
+    if (S.ws) S.ws.close();
+    S.ws = null;
+    clearTimeout(S.timer);
+    clearInterval(S.ping);
+    S.me = null;
+    S.offers.clear();
+    S.convs.clear();
+    S.selected = null;
+    $("offers").textContent = "";
+    S.offerNodes.clear();
+    if (message) showAlert(message);
+    showLogin();
+  }
+
+  $("sign-out").addEventListener("click", async () => {
+    if (S.me && S.me.state === "ready") {
+      try { await api("POST", "/api/agent/state", { state: "not_ready" }); } catch (e) { /* signing out anyway */ }
+    }
+    clearAlert();
+    endSession(null);
+  });
+
+  // ----- presence ----------------------------------------------------------------------------------
+  async function setPresence(state) {
+    try {
+      await api("POST", "/api/agent/state", { state });
+      S.me.state = state;
+      clearAlert();
+      renderPresence();
+    } catch (e) {
+      showAlert(e.message);
+    }
+  }
+  $("ready").addEventListener("click", () => setPresence("ready"));
+  $("not-ready").addEventListener("click", () => setPresence("not_ready"));
+
+  function renderPresence() {
+    if (!S.me) return;
+    const state = S.me.state;
+    $("ready").setAttribute("aria-pressed", String(state === "ready"));
+    $("not-ready").setAttribute("aria-pressed", String(state === "not_ready"));
+    $("who").textContent = (S.me.display_name || S.me.username) + (state === "offline" ? " · " + t("offline") : "");
+    const conn = $("conn");
+    conn.textContent = t(S.wsState);
+    conn.classList.toggle("down", S.wsState !== "connected");
+  }
+
+  // ----- the agent websocket ---------------------------------------------------------------------
+  function connect() {
+    clearTimeout(S.timer);
+    if (S.ws || !S.token) return;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(scheme + "//" + location.host + "/ws/agent?token=" + encodeURIComponent(S.token));
+    S.ws = ws;
+    ws.onmessage = (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      onFrame(frame);
+    };
+    ws.onclose = (event) => {
+      if (S.ws !== ws) return;
+      S.ws = null;
+      clearInterval(S.ping);
+      if (!S.token) return;
+      if (event.code === 4401) return endSession(t("sessionEnded"));
+      S.wsState = "reconnecting";
+      renderPresence();
+      const delay = Math.min(30000, 1000 * Math.pow(2, S.retry)) * (0.6 + Math.random() * 0.4);
+      S.retry = Math.min(S.retry + 1, 6);
+      S.timer = setTimeout(connect, delay);
+    };
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "welcome": return onWelcome(frame);
+      case "offer": return onOffer(frame);
+      case "offer_withdrawn": return onWithdrawn(frame);
+      case "message": return onMessage(frame);
+      case "status": return onStatus(frame);
+      case "error": return showAlert(frame.detail);
+      default: return undefined; // ack, pong
+    }
+  }
+
+  function onWelcome(frame) {
+    S.retry = 0;
+    S.wsState = "connected";
+    if (S.me) S.me.state = frame.state;
+    renderPresence();
+    clearInterval(S.ping);
+    S.ping = setInterval(() => { if (S.ws && S.ws.readyState === 1) S.ws.send('{"type":"ping"}'); }, 25000);
+    refreshConversations(frame.conversations || []);
+  }
+
+  // ----- offers ------------------------------------------------------------------------------------
+  function contactName(name, id) { return name || t("visitor", { id: String(id).slice(-4) }); }
+
+  function onOffer(frame) {
+    S.offers.set(frame.conversation_id, Object.assign({ deadline: Date.parse(frame.expires_at) }, frame));
+    renderOffers();
+    announce(t("newOffer", { name: contactName(frame.contact, frame.conversation_id) }));
+  }
+
+  function onWithdrawn(frame) {
+    const offer = S.offers.get(frame.conversation_id);
+    if (!offer) return;
+    S.offers.delete(frame.conversation_id);
+    renderOffers();
+    announce(t("withdrawn", { name: contactName(offer.contact, offer.conversation_id) }));
+  }
+
+  function offerNode(offer) {
+    const id = offer.conversation_id;
+    const li = el("li", "offer");
+    li.setAttribute("aria-labelledby", "offer-" + id);
+    const title = el("h3", null, contactName(offer.contact, id) + " ");
+    title.id = "offer-" + id;
+    title.appendChild(el("span", "chan", "· " + offer.channel));
+    li.appendChild(title);
+    if (offer.preview) li.appendChild(el("p", "preview", "“" + offer.preview + "”"));
+    li.appendChild(el("p", "expires"));
+    const buttons = el("div", "buttons");
+    const accept = el("button", "primary", t("accept"));
+    const decline = el("button", null, t("decline"));
+    accept.type = decline.type = "button";
+    accept.addEventListener("click", () => answerOffer(id, "accept", [accept, decline]));
+    decline.addEventListener("click", () => answerOffer(id, "decline", [accept, decline]));
+    buttons.append(accept, decline);
+    li.appendChild(buttons);
+    return li;
+  }
+
+  function renderOffers() {
+    for (const [id, node] of S.offerNodes) {
+      if (!S.offers.has(id)) { node.remove(); S.offerNodes.delete(id); }
+    }
+    for (const [id, offer] of S.offers) {
+      if (!S.offerNodes.has(id)) {
+        const node = offerNode(offer);
+        S.offerNodes.set(id, node);
+        $("offers").appendChild(node);
+      }
+    }
+    $("offers-empty").hidden = S.offers.size > 0;
+    tick();
+  }
+
+  function tick() {
+    for (const [id, node] of S.offerNodes) {
+      const left = Math.ceil((S.offers.get(id).deadline - Date.now()) / 1000);
+      node.querySelector(".expires").textContent = left > 0 ? t("expiresIn", { n: left }) : t("expired");
+    }
+  }
+  setInterval(tick, 1000);
+
+  async function answerOffer(id, verb, buttons) {
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const out = await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + verb);
+      S.offers.delete(id);
+      renderOffers();
+      clearAlert();
+      if (verb === "accept") {
+        upsertConv(out);
+        select(id);
+        $("reply").focus();
+      }
+    } catch (e) {
+      showAlert(e.message);
+      if (e.status === 409) { S.offers.delete(id); renderOffers(); }
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  // ----- conversations ---------------------------------------------------------------------------
+  function entryOf(id) {
+    if (!S.convs.has(id)) {
+      S.convs.set(id, { id, name: null, channel: "", state: "assigned", unread: 0, lastSeq: 0, seen: new Set(),
+        shown: [] });
+    }
+    return S.convs.get(id);
+  }
+
+  function upsertConv(out) {
+    const entry = entryOf(out.id);
+    entry.name = out.contact_name;
+    entry.channel = out.channel;
+    entry.state = out.state;
+    renderConvs();
+    if (S.selected === out.id) renderPane();
+  }
+
+  async function refreshConversations(ids) {
+    try {
+      const mine = await api("GET", "/api/conversations/");
+      const listed = new Set(mine.map((c) => c.id));
+      for (const entry of S.convs.values()) {
+        if (!listed.has(entry.id) && entry.state === "assigned") entry.state = "resolved";
+      }
+      mine.forEach(upsertConv);
+      for (const id of ids) {
+        if (!listed.has(id)) upsertConv(await api("GET", "/api/conversations/" + encodeURIComponent(id)));
+      }
+      renderConvs();
+      if (S.selected) await loadMessages(S.convs.get(S.selected)); // catch up after a reconnect
+    } catch (e) {
+      showAlert(e.message);
+    }
+  }
+
+  function renderConvs() {
+    const list = $("convs");
+    const focused = document.activeElement && document.activeElement.dataset.conv;
+    list.textContent = "";
+    let unread = 0;
+    for (const entry of S.convs.values()) {
+      if (entry.state !== "assigned") continue;
+      unread += entry.unread;
+      const button = el("button", "conv");
+      button.type = "button";
+      button.dataset.conv = entry.id;
+      button.setAttribute("aria-current", String(entry.id === S.selected));
+      button.appendChild(el("span", "name", contactName(entry.name, entry.id)));
+      button.appendChild(el("span", "chan", entry.channel));
+      if (entry.unread) {
+        const badge = el("span", "unread", String(entry.unread));
+        badge.setAttribute("aria-label", t("unread", { n: entry.unread }));
+        button.appendChild(badge);
+      }
+      button.addEventListener("click", () => select(entry.id));
+      const li = el("li");
+      li.appendChild(button);
+      list.appendChild(li);
+      if (focused === entry.id) button.focus();
+    }
+    $("convs-empty").hidden = list.children.length > 0;
+    document.title = (unread ? "(" + unread + ") " : "") + t("title");
+  }
+
+  function select(id) {
+    const entry = entryOf(id);
+    S.selected = id;
+    entry.unread = 0;
+    entry.seen = new Set();
+    entry.shown = [];
+    entry.lastSeq = 0;
+    $("log").textContent = "";
+    S.draft = null;
+    renderConvs();
+    renderPane();
+    loadMessages(entry);
+  }
+
+  async function loadMessages(entry) {
+    try {
+      const messages = await api("GET", "/api/conversations/" + encodeURIComponent(entry.id) +
+        "/messages?after=" + entry.lastSeq);
+      if (S.selected === entry.id) messages.forEach((m) => showMessage(entry, m));
+    } catch (e) {
+      showAlert(e.message);
+    }
+  }
+
+  function onMessage(msg) {
+    const entry = entryOf(msg.conversation_id);
+    if (S.selected === msg.conversation_id) return showMessage(entry, msg);
+    if (msg.role !== "agent") entry.unread += 1;
+    if (!entry.channel) refreshConversations([]);
+    renderConvs();
+  }
+
+  function onStatus(frame) {
+    const entry = S.convs.get(frame.conversation_id);
+    if (!entry) {
+      if (frame.state === "assigned") refreshConversations([frame.conversation_id]);
+      return;
+    }
+    entry.state = frame.state;
+    renderConvs();
+    if (S.selected === entry.id) renderPane();
+  }
+
+  function roleLabel(msg, entry) {
+    if (msg.role === "customer") return contactName(entry.name, entry.id);
+    if (msg.role === "agent") return msg.author || t("title");
+    return t(msg.role);
+  }
+
+  function showMessage(entry, msg) {
+    if (entry.seen.has(msg.id)) return;
+    entry.seen.add(msg.id);
+    entry.shown.push(msg);
+    entry.lastSeq = Math.max(entry.lastSeq, msg.seq || 0);
+    drawMessage(entry, msg);
+  }
+
+  function drawMessage(entry, msg) {
+    const node = el("div", "msg " + msg.role);
+    node.dataset.seq = msg.seq;
+    if (msg.role !== "system") node.appendChild(el("span", "who", roleLabel(msg, entry)));
+    node.appendChild(el("div", "bubble", msg.text));
+    const time = new Date(msg.created_at);
+    node.appendChild(el("span", "meta", isNaN(time) ? "" :
+      time.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" })));
+    const log = $("log");
+    const later = Array.from(log.children).find((n) => Number(n.dataset.seq) > msg.seq);
+    log.insertBefore(node, later || null);
+    if (!later) log.scrollTop = log.scrollHeight;
+  }
+
+  function renderPane() {
+    const entry = S.selected && S.convs.get(S.selected);
+    $("pane-empty").hidden = !!entry;
+    $("pane-body").hidden = !entry;
+    if (!entry) return;
+    $("pane-title").textContent = contactName(entry.name, entry.id);
+    $("pane-state").textContent = [entry.channel, t("state_" + entry.state)].filter(Boolean).join(" · ");
+    const open = entry.state === "assigned";
+    ["transfer", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
+    $("reply-form").querySelector("button").disabled = !open;
+  }
+
+  // ----- replying, transfer, resolve -------------------------------------------------------------
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = S.selected;
+    const text = $("reply").value;
+    if (!id || !text.trim()) return;
+    if (!S.draft || S.draft.text !== text) S.draft = { text, clientId: newId() }; // a resend keeps its id
+    const button = $("reply-form").querySelector("button");
+    button.disabled = true;
+    try {
+      const msg = await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/messages",
+        { text, client_id: S.draft.clientId });
+      S.draft = null;
+      if ($("reply").value === text) $("reply").value = "";
+      clearAlert();
+      if (S.selected === id) showMessage(S.convs.get(id), msg);
+    } catch (e) {
+      showAlert(e.message);
+    } finally {
+      renderPane();
+      $("reply").focus();
+    }
+  });
+
+  $("reply").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      $("reply-form").requestSubmit();
+    }
+  });
+
+  async function act(verb) {
+    const id = S.selected;
+    if (!id) return;
+    try {
+      upsertConv(await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + verb));
+      clearAlert();
+      announce(t("state_" + S.convs.get(id).state));
+    } catch (e) {
+      showAlert(e.message);
+    }
+  }
+  $("transfer").addEventListener("click", () => act("transfer"));
+  $("resolve").addEventListener("click", () => act("resolve"));
+
+  // ----- language ----------------------------------------------------------------------------------
+  function applyLang() {
+    document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-label]").forEach((node) => {
+      node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+    });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
+      node.placeholder = t(node.dataset.i18nPlaceholder);
+    });
+    $("lang").textContent = t("otherLang");
+    $("lang").lang = S.lang === "zh" ? "en" : "zh-CN";
+    document.title = t("title");
+    for (const node of S.offerNodes.values()) node.remove();
+    S.offerNodes.clear();
+    const entry = S.selected && S.convs.get(S.selected);
+    if (entry) {
+      $("log").textContent = "";
+      entry.shown.forEach((msg) => drawMessage(entry, msg));
+    }
+    if (S.me) {
+      renderPresence();
+      renderOffers();
+      renderConvs();
+      renderPane();
+    }
+  }
+
+  $("lang").addEventListener("click", () => {
+    S.lang = S.lang === "zh" ? "en" : "zh";
+    try { localStorage.setItem(LANG_KEY, S.lang); } catch (e) { /* storage blocked */ }
+    applyLang();
+  });
+  $("alert-close").addEventListener("click", clearAlert);
+
+  start();
+})();
