@@ -19,8 +19,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from hub.app import create_app
 
+    # Chat frames are small: per-message compression costs more CPU than it saves bandwidth.
     uvicorn.run(create_app(Settings.from_env()), host=args.host, port=args.port, ws="websockets-sansio",
-                ws_max_size=64 * 1024, log_level=args.log_level, lifespan="on")
+                ws_max_size=64 * 1024, ws_per_message_deflate=False, log_level=args.log_level, lifespan="on")
     return 0
 
 

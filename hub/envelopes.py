@@ -16,7 +16,8 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     channel: Channel
     conversation_id: str
     text: str
-    external_id: str | None = None
+    external_id: str | None = None  # the channel's own id for the message: resends dedupe on it
+    client_id: str | None = None  # the sender's id for it, echoed in the message event
 
 
 class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):

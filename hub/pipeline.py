@@ -86,11 +86,11 @@ class Pipeline:
             self._names[user_id] = user.display_name or user.username
         return self._names[user_id]
 
-    async def message_event(self, message: Message) -> MessageEvent:
+    async def message_event(self, message: Message, client_id: str | None = None) -> MessageEvent:
         author = await self._name_of(message.author_id) if message.author_id else None
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
-            text=message.text, created_at=iso(message.created_at), author=author,
+            text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
         )
 
     async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
@@ -140,31 +140,38 @@ class Pipeline:
         await self.store.create_conversation(conversation)
         return conversation
 
-    async def _open_for_customer(self, conversation_id: str) -> Conversation:
-        """The conversation a customer message goes to: reopened, or a new one past the window."""
-        conversation = await self.store.get_conversation(conversation_id)
-        if conversation.state is not S.RESOLVED:
-            return conversation
+    async def _reopen_or_renew(self, resolved: Conversation) -> Conversation:
+        """A customer wrote to a resolved conversation: reopen it within the window, else begin anew."""
         now = utcnow()
-        if not may_reopen(conversation.resolved_at, now, self.settings.reopen_window_s):
-            return await self._new_conversation(conversation.contact_id, conversation.channel)
+        if not may_reopen(resolved.resolved_at, now, self.settings.reopen_window_s):
+            return await self._new_conversation(resolved.contact_id, resolved.channel)
         try:
-            return await self.store.update_conversation(conversation.id, S.RESOLVED, {
+            reopened = await self.store.update_conversation(resolved.id, S.RESOLVED, {
                 "state": next_state(S.RESOLVED, Transition.REOPEN), "resolved_at": None,
                 "agent_id": None, "updated_at": now})
         except Conflict:
-            return await self.store.get_conversation(conversation.id)
+            return await self.store.get_conversation(resolved.id)  # another message reopened it first
+        await self._announce(reopened, "reopened")
+        return reopened
 
     async def receive(self, inbound: InboundMessage) -> Receipt:
-        conversation = await self._open_for_customer(inbound.conversation_id)
-        message, created = await self.store.add_message(Message(
-            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.CUSTOMER, text=inbound.text,
-            channel=inbound.channel, created_at=utcnow(), external_id=inbound.external_id))
-        if created:
-            await self._publish(await self.message_event(message), conversation.id, conversation.agent_id)
+        message = Message(id=new_id(), conversation_id=inbound.conversation_id, seq=0, role=Role.CUSTOMER,
+                          text=inbound.text, channel=inbound.channel, created_at=utcnow(),
+                          external_id=inbound.external_id)
+        try:
+            appended = await self.store.add_message(message, open_only=True)
+        except Conflict as exc:
+            if exc.code != "conversation_resolved":
+                raise
+            current = await self._reopen_or_renew(await self.store.get_conversation(inbound.conversation_id))
+            appended = await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
+        stored, conversation = appended.message, appended.conversation
+        if appended.created and conversation is not None:
+            event = await self.message_event(stored, inbound.client_id)
+            await self._publish(event, conversation.id, conversation.agent_id)
             if conversation.state is S.BOT:
-                await self._ask_bot(conversation, message)
-        return Receipt(message_id=message.id, conversation_id=message.conversation_id, created=created)
+                await self._ask_bot(conversation, stored)
+        return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
         await self.bus.subscribe(keys.conversation_events(conversation_id), handler)
@@ -181,9 +188,9 @@ class Pipeline:
             await self._say(conversation, Role.BOT, decision.reply)
 
     async def _say(self, conversation: Conversation, role: Role, text: str) -> Message:
-        message, _ = await self.store.add_message(Message(
+        message = (await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
-            channel=conversation.channel, created_at=utcnow()))
+            channel=conversation.channel, created_at=utcnow()))).message
         await self._publish(await self.message_event(message), conversation.id, conversation.agent_id)
         return message
 
@@ -282,12 +289,12 @@ class Pipeline:
     async def agent_message(self, user: User, conversation_id: str, text: str,
                             client_id: str | None = None) -> MessageEvent:
         conversation = await self._assigned_to(user, conversation_id)
-        message, created = await self.store.add_message(Message(
+        appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id,
             external_id=f"agent:{user.id}:{client_id}" if client_id else None))
-        event = await self.message_event(message)
-        if created:
+        event = await self.message_event(appended.message, client_id)
+        if appended.created:
             await self._publish(event, conversation.id, user.id)
         return event
 

@@ -4,6 +4,7 @@ Conventions every backend keeps:
 - ids are created by the caller (``hub.ids.new_id``); timestamps are timezone-aware UTC;
 - ``add_message`` gives each message the next ``seq`` of its conversation and is idempotent on
   ``(channel, external_id)``: a resend returns the stored message and ``created=False``;
+  a resend is recognised before ``open_only`` is checked;
 - ``update_conversation`` is a compare-and-set on the conversation's state, so two processes can
   never both make the same transition;
 - absent rows raise ``NotFound``, unique clashes raise ``Conflict``.
@@ -14,8 +15,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from hub.errors import Conflict
 from hub.models import (
     AgentState,
     Channel,
@@ -30,6 +32,15 @@ from hub.models import (
 CONVERSATION_FIELDS = frozenset(
     {"state", "agent_id", "handoff_reason", "queued_at", "resolved_at", "updated_at"}
 )
+
+
+class Appended(NamedTuple):
+    """What ``add_message`` did: the stored message, whether it is new, and the conversation after
+    the append (None for a resend, which changes nothing)."""
+
+    message: Message
+    created: bool
+    conversation: Conversation | None
 
 
 class Store(ABC):
@@ -85,8 +96,12 @@ class Store(ABC):
 
     # messages
     @abstractmethod
-    async def add_message(self, message: Message) -> tuple[Message, bool]:
-        """Store with the next seq (``message.seq`` is ignored); return (stored, created)."""
+    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
+        """Store with the next seq (``message.seq`` is ignored), in one round trip.
+
+        With ``open_only``, a resolved conversation takes no message: Conflict (code
+        ``conversation_resolved``), so the caller can decide between reopening and a new conversation.
+        """
 
     @abstractmethod
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
@@ -113,3 +128,7 @@ def check_changes(changes: dict[str, Any]) -> None:
     unknown = set(changes) - CONVERSATION_FIELDS
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
+
+
+def resolved_conflict() -> Conflict:
+    return Conflict("the conversation is resolved", code="conversation_resolved")

@@ -34,7 +34,7 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Store, check_changes
+from hub.store.base import Appended, Store, check_changes, resolved_conflict
 
 T = TypeVar("T")
 Order = list[tuple[str, int]]
@@ -201,30 +201,32 @@ class MongoStore(Store):
         query = {"channel": message.channel, "external_id": message.external_id}
         return await self._one("messages", query, Message)
 
-    async def _next_seq(self, conversation_id: str) -> int:
+    async def _take_seq(self, conversation_id: str, open_only: bool) -> Conversation:
+        query: dict[str, Any] = {"_id": conversation_id}
+        if open_only:
+            query["state"] = {"$ne": ConversationState.RESOLVED.value}
         counter = await self.db.conversations.find_one_and_update(
-            {"_id": conversation_id},
-            {"$inc": {"last_seq": 1}},
-            projection={"last_seq": True},
-            return_document=ReturnDocument.AFTER,
+            query, {"$inc": {"last_seq": 1}}, return_document=ReturnDocument.AFTER
         )
         if counter is None:
-            raise NotFound("no such conversation")
-        return counter["last_seq"]
+            await self.get_conversation(conversation_id)  # NotFound when it does not exist at all
+            raise resolved_conflict()
+        return _load(counter, Conversation)
 
-    async def add_message(self, message: Message) -> tuple[Message, bool]:
+    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
         existing = await self._resent(message)
         if existing is not None:
-            return existing, False
-        stored = msgspec.structs.replace(message, seq=await self._next_seq(message.conversation_id))
+            return Appended(existing, False, None)
+        conversation = await self._take_seq(message.conversation_id, open_only)
+        stored = msgspec.structs.replace(message, seq=conversation.last_seq)
         try:
             await self.db.messages.insert_one(_document(stored))
         except DuplicateKeyError as exc:
             existing = await self._resent(message)  # a concurrent resend won the race
             if existing is None:
                 raise Conflict("that message exists already") from exc
-            return existing, False
-        return stored, True
+            return Appended(existing, False, None)
+        return Appended(stored, True, conversation)
 
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         if limit < 1:  # Mongo reads a limit of 0 as "no limit"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +27,8 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Store, check_changes
+from hub.store.base import Appended, Store, check_changes, resolved_conflict
+from hub.store.sqlite_worker import SQLiteWorker
 
 T = TypeVar("T")
 
@@ -70,18 +70,15 @@ class SQLiteStore(Store):
     def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
         self._path = path
         self._synchronous = synchronous
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._worker: SQLiteWorker | None = None
         self._db: sqlite3.Connection | None = None
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     @property
     def db(self) -> sqlite3.Connection:
         assert self._db is not None, "store not opened"
         return self._db
 
-    def _open(self) -> None:
+    def _connect(self) -> sqlite3.Connection:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
@@ -89,29 +86,32 @@ class SQLiteStore(Store):
         db.execute("PRAGMA busy_timeout=5000")
         db.executescript(SCHEMA)
         self._db = db
+        return db
 
     async def open(self) -> None:
-        await self._run(self._open)
+        self._worker = SQLiteWorker(self._connect)
+        await asyncio.to_thread(self._worker.start)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._run(self.db.close)
-            self._db = None
-        self._pool.shutdown(wait=True)
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+        self._db = None
+
+    @property
+    def worker(self) -> SQLiteWorker:
+        if self._worker is None:
+            raise RuntimeError("the store is not open")
+        return self._worker
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self.worker.write(fn)
+
+    async def _read(self, fn: Callable[[], T]) -> T:
+        return await self.worker.read(lambda _db: fn())
 
     async def ping(self) -> None:
-        await self._run(lambda: self.db.execute("SELECT 1").fetchone())
-
-    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        return result
+        await self._read(lambda: self.db.execute("SELECT 1").fetchone())
 
     def _one(self, sql: str, args: Sequence[Any], kind: type[T]) -> T | None:
         row = self.db.execute(sql, args).fetchone()
@@ -120,13 +120,19 @@ class SQLiteStore(Store):
     def _many(self, sql: str, args: Sequence[Any], kind: type[T]) -> list[T]:
         return [_decode(row[0], kind) for row in self.db.execute(sql, args).fetchall()]
 
+    async def _fetch_one(self, sql: str, args: Sequence[Any], kind: type[T]) -> T | None:
+        return await self._read(lambda: self._one(sql, args, kind))
+
+    async def _fetch_many(self, sql: str, args: Sequence[Any], kind: type[T]) -> list[T]:
+        return await self._read(lambda: self._many(sql, args, kind))
+
     # contacts
     async def create_contact(self, contact: Contact, identity: ContactIdentity) -> None:
         def tx(db: sqlite3.Connection) -> None:
             db.execute("INSERT INTO contacts VALUES (?, ?)", (contact.id, _encode(contact)))
             self._insert_identity(db, identity)
 
-        await self._run(self._write, tx)
+        await self._write(tx)
 
     @staticmethod
     def _insert_identity(db: sqlite3.Connection, identity: ContactIdentity) -> None:
@@ -139,14 +145,14 @@ class SQLiteStore(Store):
             raise Conflict("this identity belongs to a contact already") from exc
 
     async def add_identity(self, identity: ContactIdentity) -> None:
-        await self._run(self._write, lambda db: self._insert_identity(db, identity))
+        await self._write(lambda db: self._insert_identity(db, identity))
 
     async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None:
         sql = "SELECT doc FROM identities WHERE channel = ? AND external_id = ?"
-        return await self._run(self._one, sql, (channel, external_id), ContactIdentity)
+        return await self._fetch_one(sql, (channel, external_id), ContactIdentity)
 
     async def get_contact(self, contact_id: str) -> Contact:
-        found = await self._run(self._one, "SELECT doc FROM contacts WHERE id = ?", (contact_id,), Contact)
+        found = await self._fetch_one("SELECT doc FROM contacts WHERE id = ?", (contact_id,), Contact)
         if found is None:
             raise NotFound("no such contact")
         return found
@@ -163,7 +169,7 @@ class SQLiteStore(Store):
                 ),
             )
 
-        await self._run(self._write, tx)
+        await self._write(tx)
 
     def _conversation(self, conversation_id: str) -> Conversation:
         sql = "SELECT doc FROM conversations WHERE id = ?"
@@ -173,14 +179,14 @@ class SQLiteStore(Store):
         return found
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
-        return await self._run(self._conversation, conversation_id)
+        return await self._read(lambda: self._conversation(conversation_id))
 
     async def latest_conversation(self, contact_id: str, channel: Channel) -> Conversation | None:
         sql = (
             "SELECT doc FROM conversations WHERE contact_id = ? AND channel = ? "
             "ORDER BY created_at DESC, id DESC LIMIT 1"
         )
-        return await self._run(self._one, sql, (contact_id, channel), Conversation)
+        return await self._fetch_one(sql, (contact_id, channel), Conversation)
 
     async def update_conversation(
         self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
@@ -198,47 +204,49 @@ class SQLiteStore(Store):
             )
             return updated
 
-        return await self._run(self._write, tx)
+        return await self._write(tx)
 
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
         sql = "SELECT doc FROM conversations WHERE state = ? ORDER BY sort_key, id"
-        return await self._run(self._many, sql, (state,), Conversation)
+        return await self._fetch_many(sql, (state,), Conversation)
 
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]:
         marks = ", ".join("?" for _ in states)
         sql = f"SELECT doc FROM conversations WHERE agent_id = ? AND state IN ({marks}) ORDER BY sort_key"
-        return await self._run(self._many, sql, (agent_id, *states), Conversation)
+        return await self._fetch_many(sql, (agent_id, *states), Conversation)
 
     # messages
-    def _add_message(self, db: sqlite3.Connection, message: Message) -> tuple[Message, bool]:
+    def _add_message(self, db: sqlite3.Connection, message: Message, open_only: bool) -> Appended:
         if message.external_id is not None:
             sql = "SELECT doc FROM messages WHERE channel = ? AND external_id = ?"
             existing = self._one(sql, (message.channel, message.external_id), Message)
             if existing is not None:
-                return existing, False
+                return Appended(existing, False, None)
+        guard = " AND state != 'resolved'" if open_only else ""
         row = db.execute(
             "UPDATE conversations SET last_seq = last_seq + 1, doc = json_set(doc, '$.last_seq', last_seq + 1) "
-            "WHERE id = ? RETURNING last_seq",
+            f"WHERE id = ?{guard} RETURNING doc",
             (message.conversation_id,),
         ).fetchone()
         if row is None:
-            raise NotFound("no such conversation")
-        stored = msgspec.structs.replace(message, seq=row[0])
+            self._conversation(message.conversation_id)  # NotFound when it does not exist at all
+            raise resolved_conflict()
+        conversation = _decode(row[0], Conversation)
+        stored = msgspec.structs.replace(message, seq=conversation.last_seq)
         db.execute(
             "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
-            (stored.id, stored.conversation_id, stored.seq, stored.channel, stored.external_id,
-             _encode(stored)),
+            (stored.id, stored.conversation_id, stored.seq, stored.channel, stored.external_id, _encode(stored)),
         )
-        return stored, True
+        return Appended(stored, True, conversation)
 
-    async def add_message(self, message: Message) -> tuple[Message, bool]:
-        return await self._run(self._write, lambda db: self._add_message(db, message))
+    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
+        return await self._write(lambda db: self._add_message(db, message, open_only))
 
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"
-        return await self._run(self._many, sql, (conversation_id, after_seq, limit), Message)
+        return await self._fetch_many(sql, (conversation_id, after_seq, limit), Message)
 
     # users
     async def add_user(self, user: User) -> None:
@@ -248,19 +256,19 @@ class SQLiteStore(Store):
             except sqlite3.IntegrityError as exc:
                 raise Conflict("that username is taken") from exc
 
-        await self._run(self._write, tx)
+        await self._write(tx)
 
     async def get_user(self, user_id: str) -> User:
-        found = await self._run(self._one, "SELECT doc FROM users WHERE id = ?", (user_id,), User)
+        found = await self._fetch_one("SELECT doc FROM users WHERE id = ?", (user_id,), User)
         if found is None:
             raise NotFound("no such user")
         return found
 
     async def get_user_by_name(self, username: str) -> User | None:
-        return await self._run(self._one, "SELECT doc FROM users WHERE username = ?", (username,), User)
+        return await self._fetch_one("SELECT doc FROM users WHERE username = ?", (username,), User)
 
     async def list_users(self) -> list[User]:
-        return await self._run(self._many, "SELECT doc FROM users ORDER BY username", (), User)
+        return await self._fetch_many("SELECT doc FROM users ORDER BY username", (), User)
 
     async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
         def tx(db: sqlite3.Connection) -> None:
@@ -270,4 +278,4 @@ class SQLiteStore(Store):
             updated = msgspec.structs.replace(user, agent_state=state, state_changed_at=at)
             db.execute("UPDATE users SET doc = ? WHERE id = ?", (_encode(updated), user_id))
 
-        await self._run(self._write, tx)
+        await self._write(tx)

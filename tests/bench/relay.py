@@ -49,7 +49,7 @@ class Relay:
 
 async def main(port: int, agents: int) -> None:
     relay = Relay(agents)
-    async with serve(relay.handle, "127.0.0.1", port, max_size=64 * 1024):
+    async with serve(relay.handle, "127.0.0.1", port, max_size=64 * 1024, compression=None):
         await asyncio.Future()
 
 

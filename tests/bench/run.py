@@ -30,7 +30,7 @@ from tests.bench.load import Tally, offer_load, percentile, read_agent, read_cus
 from tests.support.hub import ROOT, HubServer, free_port
 
 CUSTOMERS, AGENTS = 200, 20
-STEADY_RATE, STEADY_SECONDS = 500, int(os.environ.get("BENCH_SECONDS", "30"))
+STEADY_RATE, STEADY_SECONDS = int(os.environ.get("BENCH_RATE", "500")), int(os.environ.get("BENCH_SECONDS", "30"))
 STEPS = [int(os.environ.get("BENCH_FIRST_STEP", "750")) * k // 4 for k in range(4, 40)]
 STEP_SECONDS, DRAIN_SECONDS = 5, 2.0
 SUSTAINED_P99_MS = 250.0

@@ -166,7 +166,7 @@ async def test_conversations_of_agent_filters_by_state(store: Store) -> None:
 async def test_messages_get_consecutive_seq_and_come_back_in_order(store: Store) -> None:
     contact = await a_contact(store)
     conversation = await a_conversation(store, contact)
-    stored = [(await store.add_message(a_message(conversation, f"m{i}")))[0] for i in range(5)]
+    stored = [(await store.add_message(a_message(conversation, f"m{i}"))).message for i in range(5)]
     assert [m.seq for m in stored] == [1, 2, 3, 4, 5]
     loaded = await store.messages(conversation.id)
     assert [m.text for m in loaded] == ["m0", "m1", "m2", "m3", "m4"]
@@ -180,8 +180,9 @@ async def test_messages_get_consecutive_seq_and_come_back_in_order(store: Store)
 async def test_resend_with_same_external_id_is_not_stored_twice(store: Store) -> None:
     contact = await a_contact(store)
     conversation = await a_conversation(store, contact)
-    first, created = await store.add_message(a_message(conversation, "hello", external_id="c1"))
-    again, created_again = await store.add_message(a_message(conversation, "hello", external_id="c1"))
+    first, created, _ = await store.add_message(a_message(conversation, "hello", external_id="c1"))
+    again, created_again, unchanged = await store.add_message(a_message(conversation, "hello", external_id="c1"))
+    assert unchanged is None
     assert created and not created_again
     assert again == first
     assert len(await store.messages(conversation.id)) == 1
@@ -193,9 +194,32 @@ async def test_concurrent_resends_store_one_message(store: Store) -> None:
     results = await asyncio.gather(
         *(store.add_message(a_message(conversation, "x", external_id="same")) for _ in range(8))
     )
-    assert sum(created for _, created in results) == 1
-    assert len({m.id for m, _ in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert len({r.message.id for r in results}) == 1
     assert len(await store.messages(conversation.id)) == 1
+
+
+async def test_append_returns_the_conversation_it_went_to(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact, S.ASSIGNED, agent_id="ag")
+    appended = await store.add_message(a_message(conversation, "hi"), open_only=True)
+    assert appended.created and appended.conversation is not None
+    assert appended.conversation.agent_id == "ag" and appended.conversation.last_seq == 1
+
+
+async def test_open_only_append_refuses_a_resolved_conversation_but_recognises_a_resend(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact)
+    kept = await store.add_message(a_message(conversation, "before", external_id="r1"))
+    await store.update_conversation(conversation.id, S.BOT, {"state": S.RESOLVED, "resolved_at": utcnow()})
+    with pytest.raises(Conflict) as raised:
+        await store.add_message(a_message(conversation, "after"), open_only=True)
+    assert raised.value.code == "conversation_resolved"
+    resend = await store.add_message(a_message(conversation, "before", external_id="r1"), open_only=True)
+    assert resend.message == kept.message and not resend.created
+    assert [m.text for m in await store.messages(conversation.id)] == ["before"]
+    assert (await store.get_conversation(conversation.id)).last_seq == 1
+    assert (await store.add_message(a_message(conversation, "agent note"))).message.seq == 2
 
 
 async def test_message_for_unknown_conversation_is_refused(store: Store) -> None:
@@ -203,6 +227,8 @@ async def test_message_for_unknown_conversation_is_refused(store: Store) -> None
                          created_at=utcnow(), updated_at=utcnow())
     with pytest.raises(NotFound):
         await store.add_message(a_message(ghost, "boo"))
+    with pytest.raises(NotFound):
+        await store.add_message(a_message(ghost, "boo"), open_only=True)
 
 
 async def test_users_are_unique_by_name_and_keep_agent_state(store: Store) -> None:

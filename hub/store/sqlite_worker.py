@@ -1,0 +1,142 @@
+"""The one thread that owns the SQLite connection, committing concurrent writes in groups.
+
+Callers submit small functions of the connection. The thread takes everything queued, runs it in one
+transaction (each write inside its own savepoint, so one failure does not undo the others), commits
+once, and only then resolves the callers' futures: a result is never seen before its commit. Under
+load, one commit covers many messages, which is what makes SQLite keep up with a busy hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
+MAX_GROUP = 256
+
+_STOP = object()
+
+
+class _Item:
+    __slots__ = ("error", "fn", "future", "loop", "result", "write")
+
+    def __init__(self, fn: Work, write: bool, loop: asyncio.AbstractEventLoop) -> None:
+        self.fn, self.write, self.loop = fn, write, loop
+        self.future: asyncio.Future[Any] = loop.create_future()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+def _settle(items: list[_Item]) -> None:
+    for item in items:
+        if item.future.done():
+            continue
+        if item.error is not None:
+            item.future.set_exception(item.error)
+        else:
+            item.future.set_result(item.result)
+
+
+class SQLiteWorker:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._open_error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sqlite", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._open_error is not None:
+            raise self._open_error
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._submit(fn, write=False)
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._submit(fn, write=True)
+
+    async def _submit(self, fn: Work, write: bool) -> Any:
+        if self._thread is None:
+            raise RuntimeError("the store is not open")
+        item = _Item(fn, write, asyncio.get_running_loop())
+        self._queue.put(item)
+        return await item.future
+
+    def _run(self) -> None:
+        try:
+            db = self._connect()
+        except BaseException as exc:
+            self._open_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (group := self._take()) is not None:
+                self._execute(db, group)
+        finally:
+            db.close()
+
+    def _take(self) -> list[_Item] | None:
+        first = self._queue.get()
+        if first is _STOP:
+            return None
+        group = [first]
+        while len(group) < MAX_GROUP:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                self._queue.put(_STOP)  # finish this group, then stop
+                break
+            group.append(item)
+        return group
+
+    def _execute(self, db: sqlite3.Connection, group: list[_Item]) -> None:
+        writes = any(item.write for item in group)
+        try:
+            db.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
+            for item in group:
+                self._one(db, item)
+            db.execute("COMMIT")
+        except BaseException as exc:  # the commit itself failed: nothing of the group is stored
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            for item in group:
+                item.error = item.error or exc
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
+        for item in group:
+            by_loop.setdefault(item.loop, []).append(item)
+        for loop, items in by_loop.items():
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_settle, items)
+
+    @staticmethod
+    def _one(db: sqlite3.Connection, item: _Item) -> None:
+        if not item.write:
+            try:
+                item.result = item.fn(db)
+            except Exception as exc:
+                item.error = exc
+            return
+        db.execute("SAVEPOINT w")
+        try:
+            item.result = item.fn(db)
+        except Exception as exc:
+            db.execute("ROLLBACK TO w")
+            item.error = exc
+        db.execute("RELEASE w")
