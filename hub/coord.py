@@ -7,7 +7,6 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from hub.redis_server import EmbeddedRedis
 from hub.settings import Settings
 
-
 # Bounds the Redis connections of one process: a request waits for a free one rather than failing.
 MAX_CONNECTIONS = 64
 
