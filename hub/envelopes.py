@@ -108,7 +108,8 @@ class ChatHub(Protocol):
     """What a realtime connector may ask of the hub. The pipeline implements it."""
 
     async def open_session(
-        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0
+        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0,
+        known_conversation_id: str | None = None,
     ) -> Session: ...
 
     async def receive(self, inbound: InboundMessage) -> Receipt: ...

@@ -107,7 +107,8 @@ class Pipeline:
 
     # ----- customers (the ChatHub protocol) ---------------------------------------------------
     async def open_session(
-        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0
+        self, channel: Channel, token: str | None, name: str | None, locale: str | None, after_seq: int = 0,
+        known_conversation_id: str | None = None,
     ) -> Session:
         if token is None:
             token = customer_token()
@@ -120,6 +121,8 @@ class Pipeline:
                                code="unknown_token")
             conversation = await self.store.latest_conversation(identity.contact_id, channel) \
                 or await self._new_conversation(identity.contact_id, channel)
+        if known_conversation_id not in (None, conversation.id):
+            after_seq = 0  # the client's cursor belongs to an older conversation
         history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)]
         return Session(conversation_id=conversation.id, contact_id=conversation.contact_id, token=token,
                        history=history, status=await self.status_event(conversation))
@@ -211,7 +214,19 @@ class Pipeline:
         offers = await self.router.match()
         for offer in offers:
             await self._publish(await self._offer_event(offer), None, offer.agent_id)
+        if offers:
+            await self.announce_queue()
         return offers
+
+    async def announce_queue(self, head: int = 100) -> None:
+        """Tell the first ``head`` waiting customers their position, after the queue moved."""
+        waiting = await self.router.waiting_head(head)
+        for position, conversation_id in enumerate(waiting, start=1):
+            event = StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position)
+            await self._publish(event, conversation_id, None)
+
+    async def pending_offers(self, user: User) -> list[OfferEvent]:
+        return [await self._offer_event(offer) for offer in await self.router.offers_of(user.id)]
 
     async def _offer_event(self, offer: Offer) -> OfferEvent:
         conversation = await self.store.get_conversation(offer.conversation_id)
@@ -226,10 +241,12 @@ class Pipeline:
         """Periodic duties of every process: rebuild lost routing state, expire offers, route."""
         if not await self.router.is_built():
             await self.rebuild_routing()
-        for conversation_id, agent_id in await self.router.expire_offers():
+        expired = await self.router.expire_offers()
+        for conversation_id, agent_id in expired:
             await self._publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
                                 None, agent_id)
-        await self.route()
+        if not await self.route() and expired:
+            await self.announce_queue()
 
     async def rebuild_routing(self) -> bool:
         waiting = [(c.id, ms(c.queued_at or c.created_at))
@@ -328,6 +345,7 @@ class Pipeline:
             await self.router.release(conversation.agent_id)
         elif conversation.state is S.QUEUED:
             await self.router.dequeue(conversation.id)
+            await self.announce_queue()
 
     async def conversations_of(self, user: User, states: Sequence[ConversationState]) -> list[Conversation]:
         return await self.store.conversations_of_agent(user.id, states)

@@ -109,14 +109,16 @@ class WebchatConnector:
         if conn.session is not None:
             raise ProtocolError("already_started", "this socket has a session already")
         session = await self._hub.open_session(self.channel, hello.token, hello.name, hello.locale,
-                                               hello.after_seq)
+                                               hello.after_seq, hello.conversation_id)
         conn.outbox.hold()
         await self._follow(conn, session.conversation_id)
         history = session.history
         if hello.token is not None:  # catch up with what arrived between reading history and watching
-            last = history[-1].seq if history else hello.after_seq
-            later = await self._hub.open_session(self.channel, session.token, None, None, last)
-            history = [*history, *later.history]
+            same = hello.conversation_id in (None, session.conversation_id)
+            last = history[-1].seq if history else (hello.after_seq if same else 0)
+            later = await self._hub.open_session(self.channel, session.token, None, None, last,
+                                                 session.conversation_id)
+            history = [*history, *(m for m in later.history if m.seq > last)]
         conn.session = session
         welcome = Welcome(conversation_id=session.conversation_id, token=session.token, history=history)
         conn.outbox.release(encode(welcome).decode(), encode(session.status).decode())

@@ -17,6 +17,7 @@ class Hello(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
     after_seq: Annotated[int, msgspec.Meta(ge=0)] = 0
+    conversation_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # what after_seq counts in
 
 
 class Say(msgspec.Struct, kw_only=True):

@@ -13,7 +13,7 @@ from hub.models import AgentState, User
 
 
 class StateIn(msgspec.Struct):
-    state: Literal["ready", "not_ready"]
+    state: Literal["ready", "not_ready", "offline"]
 
 
 class Me(msgspec.Struct):

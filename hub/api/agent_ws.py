@@ -55,8 +55,11 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
     await runtime.pipeline.watch_agent(user.id, outbox.push)
     try:
         assigned = await runtime.pipeline.conversations_of(user, [ConversationState.ASSIGNED])
+        offers = await runtime.pipeline.pending_offers(user)
         outbox.push(_frame(type="welcome", agent_id=user.id, state=user.agent_state.value,
                            conversations=[c.id for c in assigned]))
+        for offer in offers:  # still open from before this socket: a reloaded console must see them
+            outbox.push(_encode(offer).decode())
         await _serve(runtime, user, socket, outbox)
     except WebSocketDisconnect:
         pass

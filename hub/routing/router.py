@@ -52,6 +52,10 @@ class Router:
     async def waiting(self) -> int:
         return int(await self._redis.zcard(keys.WAITING))
 
+    async def waiting_head(self, count: int) -> list[str]:
+        """The first ``count`` waiting conversations, in queue order."""
+        return list(await self._redis.zrange(keys.WAITING, 0, count - 1))
+
     async def match(self, limit: int = 100) -> list[Offer]:
         now = now_ms()
         deadline = now + self._offer_timeout_ms
@@ -106,6 +110,16 @@ class Router:
 
     async def offer_of(self, conversation_id: str) -> str | None:
         return await self._redis.hget(keys.offer(conversation_id), "agent")
+
+    async def offers_of(self, agent_id: str) -> list[Offer]:
+        """The agent's open offers (a scan of all open offers: there are at most a few per agent)."""
+        conversations = await self._redis.zrange(keys.OFFERS, 0, -1, withscores=True)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id, _ in conversations:
+                pipe.hget(keys.offer(conversation_id), "agent")
+            owners = await pipe.execute()
+        return [Offer(c, agent_id, int(deadline))
+                for (c, deadline), owner in zip(conversations, owners, strict=True) if owner == agent_id]
 
     async def is_built(self) -> bool:
         return bool(await self._redis.exists(keys.ROUTING_BUILT))

@@ -22,7 +22,6 @@ async def agent(hub: HubServer) -> AsyncIterator[Agent]:
     signed_in = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
     await signed_in.ready()
     yield signed_in
-    await signed_in.http.post("/api/agent/state", json={"state": "not_ready"})
     await signed_in.close()
 
 

@@ -96,3 +96,32 @@ async def test_the_widget_gets_what_it_missed_while_away(hub: HubServer, agent: 
     assert [m["text"] for m in welcome["history"]] == ["yes, sorry for the wait", "how can I help?"]
     await agent.reply(conversation_id, "live again")
     assert (await back.next("message", where=lambda f: f["role"] == "agent"))["text"] == "live again"
+
+
+async def test_a_reloaded_console_sees_the_offers_still_open(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws, name="Patient")
+    await customer.say("hello?")
+    offer = await agent.next("offer")
+    await agent.close()
+    again = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    pending = await again.next("offer")
+    assert pending["conversation_id"] == offer["conversation_id"] and pending["contact"] == "Patient"
+    assert (await again.http.post(f"/api/conversations/{offer['conversation_id']}/accept")).status_code == 200
+    await again.close()
+
+
+async def test_a_cursor_from_an_older_conversation_is_ignored(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        for text in ("one", "two", "three"):
+            await customer.say(text)
+        old = await agent.accept_next_offer()
+        await agent.http.post(f"/api/conversations/{old}/resolve")
+        await customer.next("status", where=lambda f: f["state"] == "resolved")
+        ack = await customer.say("new visit")
+        _, welcome = await Customer.open(hub.ws, token=customer.token, after_seq=3, conversation_id=old)
+        assert welcome["conversation_id"] == ack["conversation_id"] != old
+        assert [m["text"] for m in welcome["history"]] == ["new visit"]
+        await agent.close()

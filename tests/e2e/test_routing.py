@@ -119,3 +119,30 @@ async def test_after_the_reopen_window_a_new_conversation_starts(tmp_path) -> No
         assert welcome["conversation_id"] == ack["conversation_id"]
         assert [m["text"] for m in welcome["history"]] == ["a week later"]
         await agent.close()
+
+
+async def test_waiting_customers_hear_their_position_move(hub: HubServer, agent: Agent) -> None:
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    customers = []
+    for n in range(3):
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say(f"q{n}")
+        await customer.next("status", where=lambda f: f["state"] == "queued")
+        customers.append(customer)
+    solo = await _second_agent(hub, "solo", "--capacity", "1")
+    assert (await solo.next("offer"))["conversation_id"] == customers[0].conversation_id
+    moved = [await c.next("status", where=lambda f: f.get("queue_position") == p)
+             for c, p in ((customers[1], 1), (customers[2], 2))]
+    assert [m["queue_position"] for m in moved] == [1, 2]  # were 2 and 3
+    await solo.close()
+
+
+async def test_an_offline_agent_gets_no_offers(hub: HubServer, agent: Agent) -> None:
+    assert (await agent.http.post("/api/agent/state", json={"state": "offline"})).status_code == 200
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("hello")
+    await customer.next("status", where=lambda f: f["state"] == "queued")
+    me = await agent.http.get("/api/agent/me")
+    assert me.json()["state"] == "offline"
+    await agent.ready()
+    assert (await agent.next("offer"))["conversation_id"] == customer.conversation_id
