@@ -131,7 +131,7 @@ async def test_waiting_customers_hear_their_position_move(hub: HubServer, agent:
         customers.append(customer)
     solo = await _second_agent(hub, "solo", "--capacity", "1")
     assert (await solo.next("offer"))["conversation_id"] == customers[0].conversation_id
-    moved = [await c.next("status", where=lambda f: f.get("queue_position") == p)
+    moved = [await c.next("status", where=lambda f, p=p: f.get("queue_position") == p)
              for c, p in ((customers[1], 1), (customers[2], 2))]
     assert [m["queue_position"] for m in moved] == [1, 2]  # were 2 and 3
     await solo.close()
