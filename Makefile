@@ -28,11 +28,13 @@ $(MONGO_VENV)/.installed:
 	$(MONGO_VENV)/bin/pip install --quiet --disable-pip-version-check 'mongoeco[wire]==4.11.0'
 	touch $@
 
-# Headless Chromium for the browser tests, from Debian (never a downloaded browser).
+# Headless Chromium for the browser tests and a CJK font for its screenshots, from Debian
+# (never a downloaded browser).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-		|| echo "make: install Debian's chromium for the browser tests" >&2
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+		[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; } \
+		|| echo "make: install Debian's $(SYSTEM_PACKAGES) for the browser tests" >&2
 
 install: $(BIN)/.installed
 

@@ -27,3 +27,13 @@ def test_values_are_cast() -> None:
 def test_bad_values_fail_loudly_with_the_variable_name(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match="HUB_"):
         Settings.from_env(env)
+
+
+def test_compose_configures_only_variables_the_hub_reads() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads compose.yaml")
+    compose = yaml.safe_load((Path(__file__).parents[2] / "compose.yaml").read_text())
+    configured = set(compose["x-hub-env"])
+    source = (Path(__file__).parents[2] / "hub" / "settings.py").read_text()
+    assert configured and all(f'"{name}"' in source for name in configured)
+    assert compose["services"]["hub"]["environment"] == compose["x-hub-env"]
+    assert "replSet" in " ".join(compose["services"]["mongo1"]["command"])
