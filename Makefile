@@ -44,6 +44,7 @@ run: install
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(BIN)/.installed-test $(MONGO_VENV)/.installed system-deps lint
 	HUB_TEST_MONGO_PYTHON=$(MONGO_VENV)/bin/python $(BIN)/python -m pytest

@@ -6,39 +6,37 @@ Nothing else in the project reads ``os.environ``: the Settings object is passed 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
     """A HUB_* variable holds a value that cannot be used."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _number(env: Mapping[str, str], name: str, default: N, cast: Callable[[str], N], minimum: N) -> N:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = cast(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    return _number(env, name, default, int, minimum)
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
-    return value
+    return _number(env, name, default, float, 0.001)
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -45,7 +46,7 @@ def internal_error(_: Request, exc: Exception) -> Response:
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
 
 
-HANDLERS = {
+HANDLERS: dict[Any, Any] = {
     HubError: hub_error,
     ValidationException: validation_error,
     HTTPException: http_error,

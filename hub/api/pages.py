@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from litestar import Response, get
 from litestar.static_files import create_static_files_router
@@ -31,5 +32,5 @@ def widget_script() -> Response:
     return _file("widget.js", "text/javascript; charset=utf-8")
 
 
-ROUTES = [demo_page, console_page, widget_script,
+ROUTES: list[Any] = [demo_page, console_page, widget_script,
           create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -37,7 +38,8 @@ class AgentLoad:
 
 class Router:
     def __init__(self, redis: Redis, scripts: Scripts, offer_timeout_s: float) -> None:
-        self._redis = redis
+        # redis-py types its replies as unions over every decode mode; this client decodes to str.
+        self._redis: Any = redis
         self._scripts = scripts
         self._offer_timeout_ms = int(offer_timeout_s * 1000)
 
