@@ -33,7 +33,6 @@ class Feature(enum.Flag):
     NONE = 0
     REALTIME = enum.auto()  # the customer holds a live socket; events reach them through the bus
     PUSH_API = enum.auto()  # replies go out through the vendor's API (send)
-    TYPING = enum.auto()
 
 
 class TextSocket(Protocol):

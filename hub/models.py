@@ -14,6 +14,11 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as every API and frame shows times."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 class Channel(enum.StrEnum):
     WEBCHAT = "webchat"
     WECHAT = "wechat"

@@ -41,6 +41,7 @@ from hub.models import (
     Role,
     User,
     UserRole,
+    iso,
     utcnow,
 )
 from hub.routing import AgentLoad, Offer, Router
@@ -55,10 +56,6 @@ _encode = msgspec.json.encode
 
 def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class Pipeline:

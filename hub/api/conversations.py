@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -12,7 +13,7 @@ from litestar.params import Parameter
 from hub.api.deps import current_user, runtime_of
 from hub.envelopes import MessageEvent
 from hub.errors import Forbidden
-from hub.models import Conversation, ConversationState, User
+from hub.models import Conversation, ConversationState, User, iso
 from hub.pipeline import MANAGER_ROLES
 
 S = ConversationState
@@ -36,8 +37,8 @@ class ConversationOut(msgspec.Struct):
     resolved_at: str | None
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+def _iso(value: datetime | None) -> str | None:
+    return iso(value) if value else None
 
 
 async def _out(request: Request, conversation: Conversation) -> ConversationOut:

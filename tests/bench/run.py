@@ -103,7 +103,7 @@ async def _measure(customers: list[ClientConnection], tally: Tally, rate: float,
     offered = await offer_load(customers, rate, seconds, tally)
     sent = len(tally.sent) + len(tally.latencies_ms)
     deadline = time.monotonic() + DRAIN_SECONDS
-    while tally.sent and time.monotonic() < deadline:
+    while (tally.sent or tally.acks + tally.errors < sent) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     return {"target_per_s": rate, "offered_per_s": round(offered, 1), "sent": sent,
             "delivered": len(tally.latencies_ms), "errors": tally.errors, "acks": tally.acks,
