@@ -68,6 +68,7 @@ class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, 
     queue_position: int | None = None
     agent: str | None = None
     reason: str | None = None
+    last_seq: int | None = None  # on assignment: the agent's sockets catch up from here
 
 
 class OfferEvent(msgspec.Struct, tag="offer", tag_field="type", kw_only=True, omit_defaults=True):

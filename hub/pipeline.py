@@ -97,10 +97,9 @@ class Pipeline:
         return StatusEvent(conversation_id=conversation.id, state=conversation.state,
                            queue_position=position, agent=agent, reason=reason)
 
-    async def _announce(self, conversation: Conversation, reason: str | None = None,
-                        agent_id: str | None = None) -> None:
-        event = await self.status_event(conversation, reason)
-        await self._publish(event, conversation.id, agent_id or conversation.agent_id)
+    async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
+        """Tell everyone following the conversation (its customer's and its agent's sockets)."""
+        await self._publish(await self.status_event(conversation, reason), conversation.id, None)
 
     # ----- customers (the ChatHub protocol) ---------------------------------------------------
     async def open_session(
@@ -167,8 +166,7 @@ class Pipeline:
             appended = await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
         stored, conversation = appended.message, appended.conversation
         if appended.created and conversation is not None:
-            event = await self.message_event(stored, inbound.client_id)
-            await self._publish(event, conversation.id, conversation.agent_id)
+            await self._publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
             if conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
         return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
@@ -191,7 +189,7 @@ class Pipeline:
         message = (await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
             channel=conversation.channel, created_at=utcnow()))).message
-        await self._publish(await self.message_event(message), conversation.id, conversation.agent_id)
+        await self._publish(await self.message_event(message), conversation.id, None)
         return message
 
     async def _handoff(self, conversation: Conversation, reason: str) -> None:
@@ -278,7 +276,8 @@ class Pipeline:
             await self.router.release(user.id)
             await self.route()
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
-        await self._announce(conversation)
+        event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
+        await self._publish(event, conversation.id, user.id)  # the agent's sockets start following it
         return conversation
 
     async def decline(self, user: User, conversation_id: str) -> None:
@@ -309,7 +308,7 @@ class Pipeline:
             external_id=f"agent:{user.id}:{client_id}" if client_id else None))
         event = await self.message_event(appended.message, client_id)
         if appended.created:
-            await self._publish(event, conversation.id, user.id)
+            await self._publish(event, conversation.id, None)
         return event
 
     async def resolve(self, user: User, conversation_id: str) -> Conversation:
@@ -321,7 +320,7 @@ class Pipeline:
             "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
             "updated_at": now})
         await self._leave_routing(conversation)
-        await self._announce(resolved, agent_id=conversation.agent_id)
+        await self._announce(resolved)
         await self.route()
         return resolved
 
@@ -333,7 +332,7 @@ class Pipeline:
             "handoff_reason": "transfer", "updated_at": now})
         await self.router.release(user.id)
         await self.router.enqueue(queued.id, ms(now))
-        await self._announce(queued, "transfer", agent_id=user.id)
+        await self._announce(queued, "transfer")
         await self.route()
         return queued
 

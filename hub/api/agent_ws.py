@@ -6,6 +6,7 @@ and ``{"type":"ping"}``. Everything else the hub pushes (offer, offer_withdrawn,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
@@ -14,9 +15,11 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from hub.api.deps import runtime_of, user_from_token
+from hub.envelopes import StatusEvent
 from hub.errors import HubError
 from hub.flow import Outbox, TokenBucket
 from hub.models import ConversationState, User
+from hub.pipeline import Pipeline
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,11 +36,78 @@ class AgentPing(msgspec.Struct, tag="ping", tag_field="type"):
 
 
 _decoder = msgspec.json.Decoder(AgentSay | AgentPing)
+_status_decoder = msgspec.json.Decoder(StatusEvent)
 _encode = msgspec.json.Encoder().encode
 
 
 def _frame(**fields: object) -> str:
     return _encode(fields).decode()
+
+
+class AgentFeed:
+    """What one agent socket follows: the agent's own channel (offers, new assignments) and the
+    channels of the conversations assigned to them (messages, status), each event once."""
+
+    def __init__(self, pipeline: Pipeline, user: User, outbox: Outbox) -> None:
+        self._pipeline = pipeline
+        self._user = user
+        self._outbox = outbox
+        self._following: set[str] = set()
+        self._changes: asyncio.Queue[tuple[str, int | None]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    async def start(self) -> list[str]:
+        await self._pipeline.watch_agent(self._user.id, self._on_agent_event)
+        assigned = await self._pipeline.conversations_of(self._user, [ConversationState.ASSIGNED])
+        for conversation in assigned:
+            await self._follow(conversation.id, None)
+        self._worker = asyncio.create_task(self._apply_changes(), name="agent-feed")
+        return [c.id for c in assigned]
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.wait([self._worker])
+        await self._pipeline.unwatch_agent(self._user.id, self._on_agent_event)
+        for conversation_id in list(self._following):
+            await self._pipeline.unwatch(conversation_id, self._on_conversation_event)
+
+    def _on_agent_event(self, data: str) -> None:
+        self._outbox.push(data)
+        status = _status_of(data)
+        if status is not None and status.state is ConversationState.ASSIGNED:
+            self._changes.put_nowait((status.conversation_id, status.last_seq or 0))
+
+    def _on_conversation_event(self, data: str) -> None:
+        status = _status_of(data)
+        if status is not None and status.state is ConversationState.ASSIGNED:
+            return  # the agent's own channel told them already
+        self._outbox.push(data)
+        if status is not None:
+            self._changes.put_nowait((status.conversation_id, None))  # no longer theirs: stop following
+
+    async def _apply_changes(self) -> None:
+        while True:
+            conversation_id, catch_up_from = await self._changes.get()
+            if catch_up_from is None:
+                if conversation_id in self._following:
+                    self._following.discard(conversation_id)
+                    await self._pipeline.unwatch(conversation_id, self._on_conversation_event)
+            elif conversation_id not in self._following:
+                await self._follow(conversation_id, catch_up_from)
+
+    async def _follow(self, conversation_id: str, catch_up_from: int | None) -> None:
+        self._following.add(conversation_id)
+        await self._pipeline.watch(conversation_id, self._on_conversation_event)
+        if catch_up_from is not None:  # what arrived between the assignment and following it
+            for message in await self._pipeline.store.messages(conversation_id, catch_up_from):
+                self._outbox.push(_encode(await self._pipeline.message_event(message)).decode())
+
+
+def _status_of(data: str) -> StatusEvent | None:
+    if not data.startswith('{"type":"status"'):
+        return None
+    return _status_decoder.decode(data)
 
 
 @websocket("/ws/agent")
@@ -52,19 +122,19 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
         return
     outbox = Outbox(socket.send_text)
     outbox.start()
-    await runtime.pipeline.watch_agent(user.id, outbox.push)
+    feed = AgentFeed(runtime.pipeline, user, outbox)
     try:
-        assigned = await runtime.pipeline.conversations_of(user, [ConversationState.ASSIGNED])
+        outbox.hold()
+        conversations = await feed.start()
         offers = await runtime.pipeline.pending_offers(user)
-        outbox.push(_frame(type="welcome", agent_id=user.id, state=user.agent_state.value,
-                           conversations=[c.id for c in assigned]))
-        for offer in offers:  # still open from before this socket: a reloaded console must see them
-            outbox.push(_encode(offer).decode())
+        # offers still open from before this socket come after the welcome: a reloaded console sees them
+        outbox.release(_frame(type="welcome", agent_id=user.id, state=user.agent_state.value,
+                              conversations=conversations), *(_encode(offer).decode() for offer in offers))
         await _serve(runtime, user, socket, outbox)
     except WebSocketDisconnect:
         pass
     finally:
-        await runtime.pipeline.unwatch_agent(user.id, outbox.push)
+        await feed.stop()
         await outbox.close()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 
@@ -54,3 +56,35 @@ async def test_agent_can_reply_over_the_websocket(hub: HubServer, agent: Agent) 
     assert ack["client_id"] == "a1" and ack["id"]
     assert (await customer.next("message", where=lambda f: f["role"] == "agent"))["text"] == "Hi!"
     await customer.close()
+
+
+async def test_the_agent_sees_every_message_sent_around_the_moment_of_accepting(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("m0")
+    offer = await agent.next("offer")
+    for n in range(1, 4):
+        await customer.say(f"m{n}")
+    accept = asyncio.create_task(agent.http.post(f"/api/conversations/{offer['conversation_id']}/accept"))
+    for n in range(4, 12):
+        await customer.say(f"m{n}")
+    assert (await accept).status_code == 200
+    history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
+    before = {m["text"] for m in history.json()}
+    live = set()
+    while len(before | live) < 12:
+        live.add((await agent.next("message"))["text"])
+    assert before | live == {f"m{n}" for n in range(12)}
+
+
+async def test_after_a_transfer_the_old_agent_no_longer_follows_the_conversation(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("first")
+    conversation_id = await agent.accept_next_offer()
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    await agent.http.post(f"/api/conversations/{conversation_id}/transfer")
+    await agent.next("status", where=lambda f: f["state"] == "queued")
+    await customer.say("after the transfer")
+    await agent.send({"type": "ping"})
+    await agent.next("pong")
+    await asyncio.sleep(0.2)
+    assert not [f for f in agent.seen if f.get("text") == "after the transfer"]
