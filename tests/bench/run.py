@@ -31,7 +31,8 @@ from tests.support.hub import ROOT, HubServer, free_port
 
 CUSTOMERS, AGENTS = 200, 20
 STEADY_RATE, STEADY_SECONDS = int(os.environ.get("BENCH_RATE", "500")), int(os.environ.get("BENCH_SECONDS", "30"))
-STEPS = [int(os.environ.get("BENCH_FIRST_STEP", "750")) * k // 4 for k in range(4, 40)]
+# Offered rates rise by a quarter each step from the first until one is not sustained.
+STEPS = [round(int(os.environ.get("BENCH_FIRST_STEP", "750")) * 1.25**k) for k in range(30)]
 STEP_SECONDS, DRAIN_SECONDS = 5, 2.0
 SUSTAINED_P99_MS = 250.0
 
