@@ -18,6 +18,7 @@ from hub.api.auth import AuthController
 from hub.api.conversations import ConversationController
 from hub.api.errors import HANDLERS
 from hub.api.health import healthz
+from hub.logs import install_redaction
 from hub.runtime import Runtime
 from hub.settings import Settings
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        install_redaction()
         await runtime.start()
         app.state.runtime = runtime
         app.state.webchat = WebchatConnector(runtime.pipeline, Limits(

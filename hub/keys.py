@@ -21,6 +21,11 @@ def offer(conversation_id: str) -> str:
     return OFFER_PREFIX + conversation_id
 
 
+def accepting(conversation_id: str) -> str:
+    """Set while an accepted offer is being written to the store (so reconciliation leaves it alone)."""
+    return f"{PREFIX}accepting:{conversation_id}"
+
+
 def idempotency(scope: str, key: str) -> str:
     return f"{PREFIX}idem:{scope}:{key}"
 

@@ -8,7 +8,8 @@ customer's or the agent's websocket.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -49,6 +50,7 @@ from hub.settings import Settings
 from hub.store import Store
 
 S = ConversationState
+log = logging.getLogger(__name__)
 CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
 MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
 _encode = msgspec.json.encode
@@ -242,6 +244,21 @@ class Pipeline:
                                 None, agent_id)
         if not await self.route() and expired:
             await self.announce_queue()
+
+    async def reconcile(self, settle_s: float = 10.0) -> list[str]:
+        """Put back in the queue any conversation the store says is waiting but Redis has lost (a
+        process died between two steps). Conversations changed in the last ``settle_s`` are left
+        alone: their own process is still routing them."""
+        settled = utcnow() - timedelta(seconds=settle_s)
+        queued = [c for c in await self.store.conversations_in_state(S.QUEUED) if c.updated_at < settled]
+        lost = set(await self.router.unrouted([c.id for c in queued]))
+        for conversation in queued:
+            if conversation.id in lost:
+                log.warning("reconcile: conversation %s was queued but not routed; re-queued", conversation.id)
+                await self.router.enqueue(conversation.id, ms(conversation.queued_at or conversation.created_at))
+        if lost and not await self.route():
+            await self.announce_queue()
+        return sorted(lost)
 
     async def rebuild_routing(self) -> bool:
         waiting = [(c.id, ms(c.queued_at or c.created_at))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 
 from bot import Bot
 from hub.auth import Tokens, hash_password, load_secret
@@ -39,6 +40,7 @@ class Runtime:
         self.tokens = Tokens(load_secret(settings.secret_key, settings.data_dir), settings.token_ttl_s)
         self._sweeper: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._next_reconcile = 0.0
         self.demo_login: list[tuple[str, str, str]] = []
 
     async def start(self) -> None:
@@ -76,6 +78,9 @@ class Runtime:
                 return
             try:
                 await self.pipeline.sweep()
+                if time.monotonic() >= self._next_reconcile:
+                    self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
+                    await self.pipeline.reconcile()
             except Exception:
                 log.exception("sweep failed; retrying")
 

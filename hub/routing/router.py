@@ -17,6 +17,10 @@ from hub import keys
 from hub.scripts import Scripts
 
 
+# An accepted offer is written to the store within this time, or the process died doing it.
+ACCEPTING_MS = 60_000
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -68,8 +72,19 @@ class Router:
         return [Offer(flat[i], flat[i + 1], deadline) for i in range(0, len(flat), 2)]
 
     async def accept(self, conversation_id: str, agent_id: str) -> bool:
-        keys_ = [keys.offer(conversation_id), keys.OFFERS]
-        return bool(await self._scripts.run("accept", keys_, [conversation_id, agent_id]))
+        keys_ = [keys.offer(conversation_id), keys.OFFERS, keys.accepting(conversation_id)]
+        return bool(await self._scripts.run("accept", keys_, [conversation_id, agent_id, ACCEPTING_MS]))
+
+    async def unrouted(self, conversation_ids: list[str]) -> list[str]:
+        """Those of the given (queued, per the store) conversations that Redis has lost track of:
+        neither waiting, nor offered, nor being accepted."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.zscore(keys.WAITING, conversation_id)
+                pipe.exists(keys.offer(conversation_id), keys.accepting(conversation_id))
+            replies = await pipe.execute()
+        return [c for c, score, held in zip(conversation_ids, replies[::2], replies[1::2], strict=True)
+                if score is None and not held]
 
     async def withdraw(
         self, conversation_id: str, agent_id: str = "", *, requeue: bool = True, due_by_ms: int | None = None

@@ -125,3 +125,22 @@ async def test_a_cursor_from_an_older_conversation_is_ignored(tmp_path) -> None:
         assert welcome["conversation_id"] == ack["conversation_id"] != old
         assert [m["text"] for m in welcome["history"]] == ["new visit"]
         await agent.close()
+
+
+async def test_a_conversation_redis_lost_track_of_is_queued_again(tmp_path) -> None:
+    """A process that dies between two steps (with a Redis that outlives it) must not strand a customer."""
+    from redis.asyncio import Redis
+
+    env = {"HUB_RECONCILE_INTERVAL_S": "0.5"}
+    with HubServer(tmp_path / "hub", env=env) as hub:
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("hello?")
+        await customer.next("status", where=lambda f: f["state"] == "queued")
+        redis = Redis(unix_socket_path=str(hub.data_dir / "redis" / "redis.sock"), decode_responses=True)
+        assert await redis.zrem("hub:q:waiting", customer.conversation_id) == 1  # as if lost mid-way
+        await redis.aclose()
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        offer = await agent.next("offer", timeout=15)  # after the settle time, reconciliation re-queues it
+        assert offer["conversation_id"] == customer.conversation_id
+        await agent.close()

@@ -156,3 +156,12 @@ async def test_rebuild_restores_queue_and_presence_once(router: Router, make_rou
     assert not await make_router().rebuild([("c3", 30)], [])
     offers = await router.match()
     assert [(o.conversation_id, o.agent_id) for o in offers] == [("c1", "a")]
+
+
+async def test_unrouted_names_only_what_redis_has_lost(router: Router) -> None:
+    await router.set_state("a", "ready", 2)
+    for conversation_id in ("offered", "accepted", "waiting"):
+        await router.enqueue(conversation_id, 1)
+    await router.match(limit=2)
+    assert await router.accept("accepted", "a")
+    assert await router.unrouted(["offered", "accepted", "waiting", "lost"]) == ["lost"]
