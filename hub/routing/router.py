@@ -16,7 +16,6 @@ from redis.asyncio import Redis
 from hub import keys
 from hub.scripts import Scripts
 
-
 # An accepted offer is written to the store within this time, or the process died doing it.
 ACCEPTING_MS = 60_000
 
