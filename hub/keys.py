@@ -6,6 +6,7 @@ PREFIX = "hub:"
 
 WAITING = PREFIX + "q:waiting"
 READY = PREFIX + "agents:ready"
+ONLINE = PREFIX + "agents:online"  # agents whose state is not offline
 OFFERS = PREFIX + "offers"
 ROUTING_BUILT = PREFIX + "routing:built"
 ROUTING_LOCK = PREFIX + "routing:lock"
@@ -15,6 +16,10 @@ OFFER_PREFIX = PREFIX + "offer:"
 
 def agent(agent_id: str) -> str:
     return AGENT_PREFIX + agent_id
+
+
+def presence(agent_id: str) -> str:
+    return f"{PREFIX}presence:{agent_id}"
 
 
 def offer(conversation_id: str) -> str:

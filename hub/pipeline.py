@@ -45,6 +45,7 @@ from hub.models import (
     iso,
     utcnow,
 )
+from hub.presence import Presence
 from hub.routing import AgentLoad, Offer, Router
 from hub.settings import Settings
 from hub.store import Store
@@ -61,12 +62,14 @@ def ms(moment: datetime) -> int:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, store: Store, router: Router, bus: Bus, bot: Bot) -> None:
+    def __init__(self, settings: Settings, store: Store, router: Router, bus: Bus, bot: Bot,
+                 presence: Presence) -> None:
         self.settings = settings
         self.store = store
         self.router = router
         self.bus = bus
         self.bot = bot
+        self.presence = presence
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
@@ -235,9 +238,14 @@ class Pipeline:
             contact=contact.name, preview=recent[-1].text[:200] if recent else None)
 
     async def sweep(self) -> None:
-        """Periodic duties of every process: rebuild lost routing state, expire offers, route."""
+        """Periodic duties of every process: rebuild lost routing state, keep presence, expire offers,
+        route."""
         if not await self.router.is_built():
             await self.rebuild_routing()
+        await self.presence.refresh()
+        for agent_id in await self.presence.absent(await self.router.online()):
+            log.info("presence: agent %s has no console open; now offline", agent_id)
+            await self.set_agent_state(await self.store.get_user(agent_id), AgentState.OFFLINE)
         expired = await self.router.expire_offers()
         for conversation_id, agent_id in expired:
             await self._publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),

@@ -15,6 +15,7 @@ from hub.coord import Coordination
 from hub.ids import new_id
 from hub.models import User, UserRole, utcnow
 from hub.pipeline import Pipeline
+from hub.presence import Presence
 from hub.ratelimit import RateLimiter
 from hub.routing import Router
 from hub.scripts import Scripts
@@ -51,7 +52,8 @@ class Runtime:
         self.bus = Bus(redis)
         await self.bus.start()
         router = Router(redis, scripts, self.settings.offer_timeout_s)
-        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot())
+        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot(),
+                                 Presence(redis, self.settings.presence_ttl_s))
         await self.pipeline.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")

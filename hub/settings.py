@@ -61,6 +61,7 @@ class Settings:
     login_attempts_per_min: int = 10
     sweep_interval_s: float = 1.0
     reconcile_interval_s: float = 30.0
+    presence_ttl_s: float = 30.0
     sqlite_synchronous: str = "NORMAL"
 
     @classmethod
@@ -85,5 +86,6 @@ class Settings:
             login_attempts_per_min=_int(env, "HUB_LOGIN_ATTEMPTS_PER_MIN", 10, minimum=1),
             sweep_interval_s=_float(env, "HUB_SWEEP_INTERVAL_S", 1.0),
             reconcile_interval_s=_float(env, "HUB_RECONCILE_INTERVAL_S", 30.0),
+            presence_ttl_s=_float(env, "HUB_PRESENCE_TTL_S", 30.0),
             sqlite_synchronous=synchronous,
         )

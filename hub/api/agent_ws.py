@@ -123,6 +123,7 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
     outbox = Outbox(socket.send_text)
     outbox.start()
     feed = AgentFeed(runtime.pipeline, user, outbox)
+    presence = await runtime.pipeline.presence.join(user.id)
     try:
         outbox.hold()
         conversations = await feed.start()
@@ -134,6 +135,7 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        await runtime.pipeline.presence.leave(presence)
         await feed.stop()
         await outbox.close()
 

@@ -116,7 +116,11 @@ class Router:
 
     async def set_state(self, agent_id: str, state: str, capacity: int, load: int | None = None) -> None:
         args = [agent_id, state, capacity, now_ms(), "" if load is None else load]
-        await self._scripts.run("set_state", [keys.agent(agent_id), keys.READY], args)
+        await self._scripts.run("set_state", [keys.agent(agent_id), keys.READY, keys.ONLINE], args)
+
+    async def online(self) -> list[str]:
+        """Agents whose state is ready or not ready (anything but offline)."""
+        return sorted(await self._redis.smembers(keys.ONLINE))
 
     async def agent_load(self, agent_id: str) -> AgentLoad | None:
         raw = await self._redis.hgetall(keys.agent(agent_id))

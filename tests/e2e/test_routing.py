@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 
@@ -146,3 +148,25 @@ async def test_an_offline_agent_gets_no_offers(hub: HubServer, agent: Agent) -> 
     assert me.json()["state"] == "offline"
     await agent.ready()
     assert (await agent.next("offer"))["conversation_id"] == customer.conversation_id
+
+
+async def test_an_agent_whose_consoles_all_closed_goes_offline(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_PRESENCE_TTL_S": "1"}) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        second_console = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ws.close()
+        await asyncio.sleep(2.5)  # one console is still open: still ready
+        assert (await second_console.http.get("/api/agent/me")).json()["state"] == "ready"
+        http = second_console.http
+        await second_console.ws.close()
+        for _ in range(40):
+            await asyncio.sleep(0.25)
+            if (await http.get("/api/agent/me")).json()["state"] == "offline":
+                break
+        assert (await http.get("/api/agent/me")).json()["state"] == "offline"
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("anyone?")
+        queued = await customer.next("status", where=lambda f: f["state"] == "queued")
+        assert queued["queue_position"] == 1
+        await http.aclose()
