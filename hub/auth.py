@@ -39,15 +39,32 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+MIN_SECRET_CHARS = 16
+
+
 def load_secret(configured: str | None, data_dir: Path) -> bytes:
-    if configured:
+    """The key that signs agent tokens: configured, or generated once into the data directory.
+
+    The generated file appears complete or not at all (written aside, then linked into place), so
+    processes starting together never read a half-written key.
+    """
+    if configured is not None:
+        if len(configured) < MIN_SECRET_CHARS:
+            raise ValueError(f"HUB_SECRET_KEY must be at least {MIN_SECRET_CHARS} characters")
         return configured.encode()
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        aside = data_dir / f".secret.key.{os.getpid()}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            aside.unlink()
     return path.read_text().strip().encode()
 
 

@@ -31,6 +31,7 @@ class Bus:
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        # redis-py's listen() ends when nothing is subscribed: one standing subscription keeps it going.
         await self._pubsub.subscribe(keys.BROADCAST_EVENTS)
         self._reader = asyncio.create_task(self._read(), name="bus-reader")
 
@@ -39,9 +40,6 @@ class Bus:
             self._reader.cancel()
             await asyncio.wait([self._reader], timeout=5)
         await self._pubsub.aclose()
-
-    async def publish(self, channel: str, data: str) -> None:
-        await self._redis.publish(channel, data)
 
     async def publish_many(self, channels: list[str], data: str) -> None:
         """One event to several channels in a single round trip."""
@@ -59,8 +57,12 @@ class Bus:
         if first:
             confirmed = asyncio.get_running_loop().create_future()
             self._confirmations[channel].append(confirmed)
-            await self._pubsub.subscribe(channel)
-            await asyncio.wait_for(confirmed, timeout=10)
+            try:
+                await self._pubsub.subscribe(channel)
+                await asyncio.wait_for(confirmed, timeout=10)
+            except BaseException:
+                await self.unsubscribe(channel, handler)
+                raise
 
     async def unsubscribe(self, channel: str, handler: Handler) -> None:
         handlers = self._handlers.get(channel)
@@ -79,6 +81,14 @@ class Bus:
             except (RedisConnectionError, OSError):
                 log.warning("bus: Redis connection lost; resubscribing")
                 await asyncio.sleep(0.2)
+            except Exception:
+                log.exception("bus: reading events failed; retrying")
+                await asyncio.sleep(0.5)
+
+    @property
+    def alive(self) -> bool:
+        """The reader runs: events published anywhere reach this process's sockets."""
+        return self._reader is not None and not self._reader.done()
 
     def _dispatch(self, message: dict) -> None:
         channel, kind = message["channel"], message["type"]

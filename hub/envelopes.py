@@ -42,7 +42,6 @@ class BotDecision(msgspec.Struct, frozen=True, kw_only=True):
 
     reply: str | None = None
     handoff_reason: str | None = None
-    source: str | None = None
 
     @property
     def hands_off(self) -> bool:

@@ -14,6 +14,15 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 
+async def close_all(*steps: Awaitable[object]) -> None:
+    """Run every clean-up step, even when an earlier one fails (each failure is logged)."""
+    for step in steps:
+        try:
+            await step
+        except Exception:
+            log.warning("clean-up step failed", exc_info=True)
+
+
 class TokenBucket:
     """Allows ``rate`` events a second on average, bursts of up to ``burst``."""
 

@@ -31,10 +31,6 @@ def accepting(conversation_id: str) -> str:
     return f"{PREFIX}accepting:{conversation_id}"
 
 
-def idempotency(scope: str, key: str) -> str:
-    return f"{PREFIX}idem:{scope}:{key}"
-
-
 def rate_limit(scope: str, key: str) -> str:
     return f"{PREFIX}rl:{scope}:{key}"
 

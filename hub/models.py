@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from datetime import UTC, datetime
 
 import msgspec
@@ -12,6 +13,11 @@ def utcnow() -> datetime:
     """Now, in UTC, to the millisecond: the precision every store backend keeps."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch: the unit of every time kept in Redis."""
+    return time.time_ns() // 1_000_000
 
 
 def iso(moment: datetime) -> str:

@@ -70,6 +70,7 @@ class Pipeline:
         self.bus = bus
         self.bot = bot
         self.presence = presence
+        self._load_mismatch: dict[str, tuple[int, int]] = {}
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
@@ -174,7 +175,16 @@ class Pipeline:
             await self._publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
             if conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
+        else:
+            await self._resume_turn(stored)
         return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
+
+    async def _resume_turn(self, resent: Message) -> None:
+        """A resend of a stored message: if the work after its commit failed (the customer saw an
+        error, not an ack), the conversation still waits on the bot for it; decide now."""
+        conversation = await self.store.get_conversation(resent.conversation_id)
+        if conversation.state is S.BOT and conversation.last_seq == resent.seq:
+            await self._ask_bot(conversation, resent)
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
         await self.bus.subscribe(keys.conversation_events(conversation_id), handler)
@@ -212,11 +222,21 @@ class Pipeline:
     async def route(self) -> list[Offer]:
         """Offer waiting conversations to free agents, and tell each agent of their offers."""
         offers = await self.router.match()
+        made = []
         for offer in offers:
-            await self._publish(await self._offer_event(offer), None, offer.agent_id)
+            try:
+                event = await self._offer_event(offer)
+            except Exception:
+                log.exception("route: could not offer %s; taking the offer back", offer.conversation_id)
+                event = None
+            if event is None:  # no longer waiting (resolved meanwhile): Redis held a stale entry
+                await self.router.withdraw(offer.conversation_id, offer.agent_id, requeue=False)
+                continue
+            await self._publish(event, None, offer.agent_id)
+            made.append(offer)
         if offers:
             await self.announce_queue()
-        return offers
+        return made
 
     async def announce_queue(self, head: int = 100) -> None:
         """Tell the first ``head`` waiting customers their position, after the queue moved."""
@@ -226,10 +246,13 @@ class Pipeline:
             await self._publish(event, conversation_id, None)
 
     async def pending_offers(self, user: User) -> list[OfferEvent]:
-        return [await self._offer_event(offer) for offer in await self.router.offers_of(user.id)]
+        events = [await self._offer_event(offer) for offer in await self.router.offers_of(user.id)]
+        return [event for event in events if event is not None]
 
-    async def _offer_event(self, offer: Offer) -> OfferEvent:
+    async def _offer_event(self, offer: Offer) -> OfferEvent | None:
         conversation = await self.store.get_conversation(offer.conversation_id)
+        if conversation.state is not S.QUEUED:
+            return None
         contact = await self.store.get_contact(conversation.contact_id)
         recent = await self.store.messages(conversation.id, max(0, conversation.last_seq - 1))
         return OfferEvent(
@@ -260,13 +283,35 @@ class Pipeline:
         settled = utcnow() - timedelta(seconds=settle_s)
         queued = [c for c in await self.store.conversations_in_state(S.QUEUED) if c.updated_at < settled]
         lost = set(await self.router.unrouted([c.id for c in queued]))
-        for conversation in queued:
-            if conversation.id in lost:
-                log.warning("reconcile: conversation %s was queued but not routed; re-queued", conversation.id)
-                await self.router.enqueue(conversation.id, ms(conversation.queued_at or conversation.created_at))
+        for conversation_id in sorted(lost):
+            current = await self.store.get_conversation(conversation_id)  # it may have moved on meanwhile
+            if current.state is S.QUEUED:
+                log.warning("reconcile: conversation %s was queued but not routed; re-queued", current.id)
+                await self.router.enqueue(current.id, ms(current.queued_at or current.created_at))
         if lost and not await self.route():
             await self.announce_queue()
+        await self._reconcile_loads()
         return sorted(lost)
+
+    async def _reconcile_loads(self) -> None:
+        """Correct an agent's load in Redis when it disagrees with the store (assigned conversations
+        plus open offers) the same way on two passes in a row: a process died between its Redis step
+        and its store step. A passing disagreement (work in flight) changes between passes and is
+        left alone; the correction itself is a compare-and-set on the load it saw."""
+        seen, self._load_mismatch = self._load_mismatch, {}
+        for agent_id in await self.router.online():
+            current = await self.router.agent_load(agent_id)
+            if current is None:
+                continue
+            assigned = len(await self.store.conversations_of_agent(agent_id, [S.ASSIGNED]))
+            expected = assigned + len(await self.router.offers_of(agent_id))
+            if current.load == expected:
+                continue
+            observed = (current.load, expected)
+            if seen.get(agent_id) == observed and await self.router.correct_load(agent_id, *observed):
+                log.warning("reconcile: agent %s load %s corrected to %s", agent_id, *observed)
+            else:
+                self._load_mismatch[agent_id] = observed
 
     async def rebuild_routing(self) -> bool:
         waiting = [(c.id, ms(c.queued_at or c.created_at))
@@ -330,7 +375,7 @@ class Pipeline:
         appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id,
-            external_id=f"agent:{user.id}:{client_id}" if client_id else None))
+            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None))
         event = await self.message_event(appended.message, client_id)
         if appended.created:
             await self._publish(event, conversation.id, None)
@@ -343,7 +388,7 @@ class Pipeline:
         now = utcnow()
         resolved = await self.store.update_conversation(conversation.id, conversation.state, {
             "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
-            "updated_at": now})
+            "updated_at": now}, expect_agent=conversation.agent_id)
         await self._leave_routing(conversation)
         await self._announce(resolved)
         await self.route()
@@ -354,7 +399,7 @@ class Pipeline:
         now = utcnow()
         queued = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
             "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "queued_at": now,
-            "handoff_reason": "transfer", "updated_at": now})
+            "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
         await self.router.release(user.id)
         await self.router.enqueue(queued.id, ms(now))
         await self._announce(queued, "transfer")

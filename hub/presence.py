@@ -8,17 +8,13 @@ The TTL is the grace period, long enough for a console to reload.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from redis.asyncio import Redis
 
 from hub import keys
 from hub.ids import new_id
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
+from hub.models import now_ms
 
 
 class Presence:
@@ -30,19 +26,20 @@ class Presence:
     async def join(self, agent_id: str) -> str:
         socket_id = new_id()
         self._local[socket_id] = agent_id
-        await self._redis.zadd(keys.presence(agent_id), {socket_id: _now_ms() + self._ttl_ms})
+        await self._redis.zadd(keys.presence(agent_id), {socket_id: now_ms() + self._ttl_ms})
         return socket_id
 
     async def leave(self, socket_id: str) -> None:
+        """The socket closed: it stays counted for one more TTL, the grace for a console to reload."""
         agent_id = self._local.pop(socket_id, None)
         if agent_id is not None:
-            await self._redis.zrem(keys.presence(agent_id), socket_id)
+            await self._redis.zadd(keys.presence(agent_id), {socket_id: now_ms() + self._ttl_ms})
 
     async def refresh(self) -> None:
         """Keep this process's sockets alive for another TTL."""
         if not self._local:
             return
-        expiry = _now_ms() + self._ttl_ms
+        expiry = now_ms() + self._ttl_ms
         async with self._redis.pipeline(transaction=False) as pipe:
             for socket_id, agent_id in self._local.items():
                 pipe.zadd(keys.presence(agent_id), {socket_id: expiry})
@@ -50,7 +47,7 @@ class Presence:
 
     async def absent(self, agent_ids: list[str]) -> list[str]:
         """Those agents with no live console anywhere."""
-        now = _now_ms()
+        now = now_ms()
         async with self._redis.pipeline(transaction=False) as pipe:
             for agent_id in agent_ids:
                 pipe.zremrangebyscore(keys.presence(agent_id), "-inf", now)

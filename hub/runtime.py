@@ -67,6 +67,8 @@ class Runtime:
         await self.store.close()
 
     async def ping(self) -> None:
+        if not self.bus.alive:
+            raise RuntimeError("the event reader has stopped")
         await self.store.ping()
         assert self.coordination.redis is not None
         await self.coordination.redis.ping()

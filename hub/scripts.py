@@ -8,7 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-NAMES = ("enqueue", "match", "accept", "withdraw", "release", "set_state", "rate_limit")
+NAMES = ("enqueue", "match", "accept", "withdraw", "release", "set_state", "correct_load", "rate_limit")
 
 
 def source(name: str) -> str:

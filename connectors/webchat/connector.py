@@ -27,9 +27,9 @@ from connectors.webchat.payloads import (
     decode_frame,
     encode,
 )
-from hub.envelopes import ChatHub, InboundMessage, Session
+from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Session
 from hub.errors import HubError
-from hub.flow import Outbox, TokenBucket
+from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import Channel
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,8 @@ class WebchatConnector:
             while not conn.outbox.overflowed:
                 await self._handle(conn, await socket.receive_text())
         finally:
-            for conversation_id in conn.watching:
-                await self._hub.unwatch(conversation_id, conn.outbox.push)
-            await conn.outbox.close()
+            await close_all(conn.outbox.close(),
+                            *(self._hub.unwatch(c, conn.outbox.push) for c in conn.watching))
 
     async def _handle(self, conn: _Connection, raw: str) -> None:
         if not conn.bucket.take():
@@ -111,6 +110,16 @@ class WebchatConnector:
         session = await self._hub.open_session(self.channel, hello.token, hello.name, hello.locale,
                                                hello.after_seq, hello.conversation_id)
         conn.outbox.hold()
+        try:
+            history = await self._follow_with_history(conn, hello, session)
+        except BaseException:
+            conn.outbox.release()  # the error frame must get out, and everything after it
+            raise
+        conn.session = session
+        welcome = Welcome(conversation_id=session.conversation_id, token=session.token, history=history)
+        conn.outbox.release(encode(welcome).decode(), encode(session.status).decode())
+
+    async def _follow_with_history(self, conn: _Connection, hello: Hello, session: Session) -> list[MessageEvent]:
         await self._follow(conn, session.conversation_id)
         history = session.history
         if hello.token is not None:  # catch up with what arrived between reading history and watching
@@ -119,13 +128,11 @@ class WebchatConnector:
             later = await self._hub.open_session(self.channel, session.token, None, None, last,
                                                  session.conversation_id)
             history = [*history, *(m for m in later.history if m.seq > last)]
-        conn.session = session
-        welcome = Welcome(conversation_id=session.conversation_id, token=session.token, history=history)
-        conn.outbox.release(encode(welcome).decode(), encode(session.status).decode())
+        return history
 
     async def _follow(self, conn: _Connection, conversation_id: str) -> None:
+        conn.watching.append(conversation_id)  # first, so that closing unwatches even a half-made watch
         await self._hub.watch(conversation_id, conn.outbox.push)
-        conn.watching.append(conversation_id)
         conn.conversation_id = conversation_id
 
     def _check_text(self, text: str) -> None:

@@ -17,7 +17,7 @@ from litestar.exceptions import WebSocketDisconnect
 from hub.api.deps import runtime_of, user_from_token
 from hub.envelopes import StatusEvent
 from hub.errors import HubError
-from hub.flow import Outbox, TokenBucket
+from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import ConversationState, User
 from hub.pipeline import Pipeline
 from hub.runtime import Runtime
@@ -135,9 +135,7 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        await runtime.pipeline.presence.leave(presence)
-        await feed.stop()
-        await outbox.close()
+        await close_all(outbox.close(), feed.stop(), runtime.pipeline.presence.leave(presence))
 
 
 async def _serve(runtime: Runtime, user: User, socket: WebSocket, outbox: Outbox) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 
-from hub.errors import Unauthorized
+from hub.errors import NotFound, Unauthorized
 from hub.models import User
 from hub.runtime import Runtime
 
@@ -19,7 +19,7 @@ async def user_from_token(runtime: Runtime, token: str | None) -> User:
     user_id = runtime.tokens.verify(token)
     try:
         return await runtime.store.get_user(user_id)
-    except Exception:
+    except NotFound:
         raise Unauthorized("invalid token") from None
 
 

@@ -7,21 +7,17 @@ from the store (``rebuild``): waiting conversations and ready agents with their 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 
 from hub import keys
+from hub.models import now_ms
 from hub.scripts import Scripts
 
 # An accepted offer is written to the store within this time, or the process died doing it.
 ACCEPTING_MS = 60_000
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +117,11 @@ class Router:
     async def online(self) -> list[str]:
         """Agents whose state is ready or not ready (anything but offline)."""
         return sorted(await self._redis.smembers(keys.ONLINE))
+
+    async def correct_load(self, agent_id: str, seen: int, load: int) -> bool:
+        """Set the agent's load to ``load`` if it is still ``seen``."""
+        args = [agent_id, seen, load, now_ms()]
+        return bool(await self._scripts.run("correct_load", [keys.agent(agent_id), keys.READY], args))
 
     async def agent_load(self, agent_id: str) -> AgentLoad | None:
         raw = await self._redis.hgetall(keys.agent(agent_id))

@@ -81,9 +81,11 @@ class Store(ABC):
 
     @abstractmethod
     async def update_conversation(
-        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
+        expect_agent: str | None = None,
     ) -> Conversation:
-        """Apply ``changes`` only if the state is still ``expect``; Conflict otherwise."""
+        """Apply ``changes`` only if the state is still ``expect`` (and, when ``expect_agent`` is
+        given, the conversation is still that agent's); Conflict otherwise."""
 
     @abstractmethod
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
@@ -132,3 +134,7 @@ def check_changes(changes: dict[str, Any]) -> None:
 
 def resolved_conflict() -> Conflict:
     return Conflict("the conversation is resolved", code="conversation_resolved")
+
+
+def agent_conflict() -> Conflict:
+    return Conflict("the conversation is no longer assigned to you", code="not_assigned")

@@ -34,7 +34,7 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Appended, Store, check_changes, resolved_conflict
+from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
 
 T = TypeVar("T")
 Order = list[tuple[str, int]]
@@ -112,7 +112,8 @@ class MongoStore(Store):
         return self._client[self._db_name]
 
     async def open(self) -> None:
-        self._client = AsyncIOMotorClient(self._url, tz_aware=True)
+        # Majority writes: an acknowledged message survives a replica-set failover.
+        self._client = AsyncIOMotorClient(self._url, tz_aware=True, w="majority")
         for name, indexes in INDEXES.items():
             await self.db[name].create_indexes(indexes)
 
@@ -172,17 +173,21 @@ class MongoStore(Store):
         return await self._one("conversations", query, Conversation, sort=newest)
 
     async def update_conversation(
-        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
+        expect_agent: str | None = None,
     ) -> Conversation:
         check_changes(changes)
+        query: dict[str, Any] = {"_id": conversation_id, "state": expect}
+        if expect_agent is not None:
+            query["agent_id"] = expect_agent
         updated = await self.db.conversations.find_one_and_update(
-            {"_id": conversation_id, "state": expect},
-            _update_pipeline(changes),
-            return_document=ReturnDocument.AFTER,
+            query, _update_pipeline(changes), return_document=ReturnDocument.AFTER
         )
         if updated is None:
             current = await self.get_conversation(conversation_id)
-            raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
+            if current.state != expect:
+                raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
+            raise agent_conflict()
         return _load(updated, Conversation)
 
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:

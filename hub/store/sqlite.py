@@ -27,7 +27,7 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Appended, Store, check_changes, resolved_conflict
+from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
 from hub.store.sqlite_worker import SQLiteWorker
 
 T = TypeVar("T")
@@ -189,7 +189,8 @@ class SQLiteStore(Store):
         return await self._fetch_one(sql, (contact_id, channel), Conversation)
 
     async def update_conversation(
-        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any]
+        self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
+        expect_agent: str | None = None,
     ) -> Conversation:
         check_changes(changes)
 
@@ -197,6 +198,8 @@ class SQLiteStore(Store):
             current = self._conversation(conversation_id)
             if current.state != expect:
                 raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
+            if expect_agent is not None and current.agent_id != expect_agent:
+                raise agent_conflict()
             updated = msgspec.structs.replace(current, **changes)
             db.execute(
                 "UPDATE conversations SET state = ?, agent_id = ?, sort_key = ?, doc = ? WHERE id = ?",

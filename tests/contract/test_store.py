@@ -126,6 +126,17 @@ async def test_update_conversation_is_a_compare_and_set_on_state(store: Store) -
         await store.update_conversation("nope", S.BOT, {"state": S.QUEUED})
 
 
+async def test_a_transition_can_also_require_the_same_agent(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact, S.ASSIGNED, agent_id="b")
+    with pytest.raises(Conflict) as raised:
+        await store.update_conversation(conversation.id, S.ASSIGNED, {"state": S.RESOLVED}, expect_agent="a")
+    assert raised.value.code == "not_assigned"
+    assert (await store.get_conversation(conversation.id)).state is S.ASSIGNED
+    done = await store.update_conversation(conversation.id, S.ASSIGNED, {"state": S.RESOLVED}, expect_agent="b")
+    assert done.state is S.RESOLVED
+
+
 async def test_only_one_of_two_racing_transitions_wins(store: Store) -> None:
     contact = await a_contact(store)
     conversation = await a_conversation(store, contact, S.QUEUED, queued_at=utcnow())

@@ -88,3 +88,17 @@ async def test_after_a_transfer_the_old_agent_no_longer_follows_the_conversation
     await agent.next("pong")
     await asyncio.sleep(0.2)
     assert not [f for f in agent.seen if f.get("text") == "after the transfer"]
+
+
+async def test_an_agent_may_reuse_a_client_id_in_another_conversation(hub: HubServer, agent: Agent) -> None:
+    first, _ = await Customer.open(hub.ws)
+    second, _ = await Customer.open(hub.ws)
+    await first.say("one")
+    await second.say("two")
+    ids = {await agent.accept_next_offer(), await agent.accept_next_offer()}
+    replies = [await agent.http.post(f"/api/conversations/{c}/messages", json={"text": f"to {c}", "client_id": "r1"})
+               for c in sorted(ids)]
+    assert [r.status_code for r in replies] == [201, 201]
+    assert {r.json()["conversation_id"] for r in replies} == ids
+    again = await agent.http.post(f"/api/conversations/{sorted(ids)[0]}/messages", json={"text": "x", "client_id": "r1"})
+    assert again.json()["id"] == replies[0].json()["id"]  # a true resend is still stored once

@@ -26,7 +26,7 @@ async def test_an_event_reaches_the_process_that_holds_the_socket(redis_server: 
         await sender.publish_many(["hub:ev:conv:x", "hub:ev:agent:nobody"], '{"n":1}')
         assert await asyncio.wait_for(got.get(), 2) == '{"n":1}'
         await holder.unsubscribe("hub:ev:conv:x", got.put_nowait)
-        await sender.publish("hub:ev:conv:x", '{"n":2}')
+        await sender.publish_many(["hub:ev:conv:x"], '{"n":2}')
         await asyncio.sleep(0.1)
         assert got.empty()
     finally:
@@ -46,7 +46,7 @@ async def test_two_local_handlers_share_one_subscription(redis_server: RedisServ
         await bus.subscribe("hub:ev:t", first.append)
         await bus.subscribe("hub:ev:t", second.append)
         await bus.unsubscribe("hub:ev:t", first.append)
-        await bus.publish("hub:ev:t", "hello")
+        await bus.publish_many(["hub:ev:t"], "hello")
         await asyncio.sleep(0.1)
         assert first == [] and second == ["hello"]
     finally:

@@ -165,3 +165,13 @@ async def test_unrouted_names_only_what_redis_has_lost(router: Router) -> None:
     await router.match(limit=2)
     assert await router.accept("accepted", "a")
     assert await router.unrouted(["offered", "accepted", "waiting", "lost"]) == ["lost"]
+
+
+async def test_a_load_is_corrected_only_if_nobody_changed_it_meanwhile(router: Router) -> None:
+    await router.set_state("a", "ready", 2, load=2)
+    assert await router.match() == []  # at capacity
+    assert not await router.correct_load("a", seen=1, load=0)  # stale observation: refused
+    assert await router.correct_load("a", seen=2, load=1)
+    await router.enqueue("c", 1)
+    assert [o.agent_id for o in await router.match()] == ["a"]  # the freed slot is usable again
+    assert (await router.agent_load("a")).load == 2

@@ -34,7 +34,9 @@ def test_generated_secret_is_kept_private_and_stable(tmp_path) -> None:
     first = load_secret(None, tmp_path)
     assert load_secret(None, tmp_path) == first and len(first) > 40
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
-    assert load_secret("configured", tmp_path) == b"configured"
+    assert load_secret("configured-secret-key", tmp_path) == b"configured-secret-key"
+    with pytest.raises(ValueError, match="HUB_SECRET_KEY"):
+        load_secret("short", tmp_path)
 
 
 def test_customer_tokens_are_stored_only_as_fingerprints() -> None:

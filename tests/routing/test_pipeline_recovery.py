@@ -1,0 +1,70 @@
+"""The pipeline on a real SQLite store and a real Redis, when a step after the commit fails."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot import Bot
+from hub.bus import Bus
+from hub.envelopes import BotDecision, InboundMessage
+from hub.models import Channel, ConversationState
+from hub.pipeline import Pipeline
+from hub.presence import Presence
+from hub.routing import Router
+from hub.scripts import Scripts
+from hub.settings import Settings
+from hub.store.sqlite import SQLiteStore
+
+
+class BotThatFailsOnce(Bot):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def respond(self, text: str) -> BotDecision:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("the model server went away")
+        return await super().respond(text)
+
+
+@pytest.fixture
+async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
+    store = SQLiteStore(tmp_path / "hub.sqlite3")
+    await store.open()
+    bus = Bus(redis)
+    await bus.start()
+    scripts = Scripts(redis)
+    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, BotThatFailsOnce(),
+                   Presence(redis, 30))
+    await bus.stop()
+    await store.close()
+
+
+async def test_a_resend_finishes_the_turn_that_failed_after_the_commit(pipeline: Pipeline) -> None:
+    session = await pipeline.open_session(Channel.WEBCHAT, None, "Ma", None)
+    inbound = InboundMessage(channel=Channel.WEBCHAT, conversation_id=session.conversation_id, text="help",
+                             external_id=f"{session.contact_id}:c1", client_id="c1")
+    with pytest.raises(RuntimeError):
+        await pipeline.receive(inbound)  # stored, but the customer got an error, not an ack
+    stored = await pipeline.store.messages(session.conversation_id)
+    assert [m.text for m in stored] == ["help"]
+    assert (await pipeline.store.get_conversation(session.conversation_id)).state is ConversationState.BOT
+    receipt = await pipeline.receive(inbound)  # the widget resends with the same client_id
+    assert not receipt.created and receipt.message_id == stored[0].id
+    conversation = await pipeline.store.get_conversation(session.conversation_id)
+    assert conversation.state is ConversationState.QUEUED and conversation.handoff_reason == "no_knowledge"
+    assert await pipeline.router.position(session.conversation_id) == 1
+    assert len(await pipeline.store.messages(session.conversation_id)) == 1
+
+
+async def test_stale_queue_entries_are_never_offered(pipeline: Pipeline) -> None:
+    session = await pipeline.open_session(Channel.WEBCHAT, None, None, None)
+    await pipeline.router.enqueue(session.conversation_id, 1)  # Redis says waiting; the store says bot
+    await pipeline.router.set_state("agent-x", "ready", 3)
+    assert await pipeline.route() == []
+    assert (await pipeline.router.agent_load("agent-x")).load == 0
+    assert await pipeline.router.waiting() == 0
