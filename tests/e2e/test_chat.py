@@ -100,5 +100,6 @@ async def test_an_agent_may_reuse_a_client_id_in_another_conversation(hub: HubSe
                for c in sorted(ids)]
     assert [r.status_code for r in replies] == [201, 201]
     assert {r.json()["conversation_id"] for r in replies} == ids
-    again = await agent.http.post(f"/api/conversations/{sorted(ids)[0]}/messages", json={"text": "x", "client_id": "r1"})
+    resend = {"text": "x", "client_id": "r1"}
+    again = await agent.http.post(f"/api/conversations/{sorted(ids)[0]}/messages", json=resend)
     assert again.json()["id"] == replies[0].json()["id"]  # a true resend is still stored once
