@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -22,7 +22,6 @@ from hub.envelopes import (
     InboundMessage,
     MessageEvent,
     OfferEvent,
-    OfferWithdrawnEvent,
     Receipt,
     Session,
     StatusEvent,
@@ -46,7 +45,7 @@ from hub.models import (
     utcnow,
 )
 from hub.presence import Presence
-from hub.routing import AgentLoad, Offer, Router
+from hub.routing import Offer, Router
 from hub.settings import Settings
 from hub.store import Store
 
@@ -70,11 +69,10 @@ class Pipeline:
         self.bus = bus
         self.bot = bot
         self.presence = presence
-        self._load_mismatch: dict[str, tuple[int, int]] = {}
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
-    async def _publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
+    async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
         data = _encode(event).decode()
         channels = []
         if conversation_id is not None:
@@ -105,7 +103,7 @@ class Pipeline:
 
     async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
         """Tell everyone following the conversation (its customer's and its agent's sockets)."""
-        await self._publish(await self.status_event(conversation, reason), conversation.id, None)
+        await self.publish(await self.status_event(conversation, reason), conversation.id, None)
 
     # ----- customers (the ChatHub protocol) ---------------------------------------------------
     async def open_session(
@@ -172,7 +170,7 @@ class Pipeline:
             appended = await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
         stored, conversation = appended.message, appended.conversation
         if appended.created and conversation is not None:
-            await self._publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
+            await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
             if conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
         else:
@@ -204,7 +202,7 @@ class Pipeline:
         message = (await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
             channel=conversation.channel, created_at=utcnow()))).message
-        await self._publish(await self.message_event(message), conversation.id, None)
+        await self.publish(await self.message_event(message), conversation.id, None)
         return message
 
     async def _handoff(self, conversation: Conversation, reason: str) -> None:
@@ -232,7 +230,7 @@ class Pipeline:
             if event is None:  # no longer waiting (resolved meanwhile): Redis held a stale entry
                 await self.router.withdraw(offer.conversation_id, offer.agent_id, requeue=False)
                 continue
-            await self._publish(event, None, offer.agent_id)
+            await self.publish(event, None, offer.agent_id)
             made.append(offer)
         if offers:
             await self.announce_queue()
@@ -243,7 +241,7 @@ class Pipeline:
         waiting = await self.router.waiting_head(head)
         for position, conversation_id in enumerate(waiting, start=1):
             event = StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position)
-            await self._publish(event, conversation_id, None)
+            await self.publish(event, conversation_id, None)
 
     async def pending_offers(self, user: User) -> list[OfferEvent]:
         events = [await self._offer_event(offer) for offer in await self.router.offers_of(user.id)]
@@ -259,69 +257,6 @@ class Pipeline:
             conversation_id=conversation.id, channel=conversation.channel,
             expires_at=iso(datetime.fromtimestamp(offer.deadline_ms / 1000, UTC)),
             contact=contact.name, preview=recent[-1].text[:200] if recent else None)
-
-    async def sweep(self) -> None:
-        """Periodic duties of every process: rebuild lost routing state, keep presence, expire offers,
-        route."""
-        if not await self.router.is_built():
-            await self.rebuild_routing()
-        await self.presence.refresh()
-        for agent_id in await self.presence.absent(await self.router.online()):
-            log.info("presence: agent %s has no console open; now offline", agent_id)
-            await self.set_agent_state(await self.store.get_user(agent_id), AgentState.OFFLINE)
-        expired = await self.router.expire_offers()
-        for conversation_id, agent_id in expired:
-            await self._publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
-                                None, agent_id)
-        if not await self.route() and expired:
-            await self.announce_queue()
-
-    async def reconcile(self, settle_s: float = 10.0) -> list[str]:
-        """Put back in the queue any conversation the store says is waiting but Redis has lost (a
-        process died between two steps). Conversations changed in the last ``settle_s`` are left
-        alone: their own process is still routing them."""
-        settled = utcnow() - timedelta(seconds=settle_s)
-        queued = [c for c in await self.store.conversations_in_state(S.QUEUED) if c.updated_at < settled]
-        lost = set(await self.router.unrouted([c.id for c in queued]))
-        for conversation_id in sorted(lost):
-            current = await self.store.get_conversation(conversation_id)  # it may have moved on meanwhile
-            if current.state is S.QUEUED:
-                log.warning("reconcile: conversation %s was queued but not routed; re-queued", current.id)
-                await self.router.enqueue(current.id, ms(current.queued_at or current.created_at))
-        if lost and not await self.route():
-            await self.announce_queue()
-        await self._reconcile_loads()
-        return sorted(lost)
-
-    async def _reconcile_loads(self) -> None:
-        """Correct an agent's load in Redis when it disagrees with the store (assigned conversations
-        plus open offers) the same way on two passes in a row: a process died between its Redis step
-        and its store step. A passing disagreement (work in flight) changes between passes and is
-        left alone; the correction itself is a compare-and-set on the load it saw."""
-        seen, self._load_mismatch = self._load_mismatch, {}
-        for agent_id in await self.router.online():
-            current = await self.router.agent_load(agent_id)
-            if current is None:
-                continue
-            assigned = len(await self.store.conversations_of_agent(agent_id, [S.ASSIGNED]))
-            expected = assigned + len(await self.router.offers_of(agent_id))
-            if current.load == expected:
-                continue
-            observed = (current.load, expected)
-            if seen.get(agent_id) == observed and await self.router.correct_load(agent_id, *observed):
-                log.warning("reconcile: agent %s load %s corrected to %s", agent_id, *observed)
-            else:
-                self._load_mismatch[agent_id] = observed
-
-    async def rebuild_routing(self) -> bool:
-        waiting = [(c.id, ms(c.queued_at or c.created_at))
-                   for c in await self.store.conversations_in_state(S.QUEUED)]
-        agents = []
-        for user in await self.store.list_users():
-            if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
-                load = len(await self.store.conversations_of_agent(user.id, [S.ASSIGNED]))
-                agents.append(AgentLoad(user.id, user.agent_state.value, self.capacity(user), load))
-        return await self.router.rebuild(waiting, agents)
 
     # ----- agents -----------------------------------------------------------------------------
     def capacity(self, user: User) -> int:
@@ -347,7 +282,7 @@ class Pipeline:
             await self.route()
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
-        await self._publish(event, conversation.id, user.id)  # the agent's sockets start following it
+        await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
         return conversation
 
     async def decline(self, user: User, conversation_id: str) -> None:
@@ -378,7 +313,7 @@ class Pipeline:
             external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None))
         event = await self.message_event(appended.message, client_id)
         if appended.created:
-            await self._publish(event, conversation.id, None)
+            await self.publish(event, conversation.id, None)
         return event
 
     async def resolve(self, user: User, conversation_id: str) -> Conversation:

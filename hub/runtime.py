@@ -21,6 +21,7 @@ from hub.routing import Router
 from hub.scripts import Scripts
 from hub.settings import Settings
 from hub.store import Store, open_store
+from hub.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class Runtime:
         router = Router(redis, scripts, self.settings.offer_timeout_s)
         self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot(),
                                  Presence(redis, self.settings.presence_ttl_s))
-        await self.pipeline.rebuild_routing()
+        self.upkeep = Upkeep(self.pipeline)
+        await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
 
@@ -81,10 +83,10 @@ class Runtime:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.sweep_interval_s)
                 return
             try:
-                await self.pipeline.sweep()
+                await self.upkeep.sweep()
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
-                    await self.pipeline.reconcile()
+                    await self.upkeep.reconcile()
             except Exception:
                 log.exception("sweep failed; retrying")
 

@@ -1,0 +1,89 @@
+"""The periodic duties of every hub process: keep Redis's routing state true to the store.
+
+Rebuild what Redis lost, keep agents' presence, expire offers, re-queue conversations a dying process
+left behind, and correct agents' loads that drifted. Any number of processes may run them at once:
+each step is atomic in Redis or idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from hub.envelopes import OfferWithdrawnEvent
+from hub.models import AgentState, ConversationState, utcnow
+from hub.pipeline import CHAT_ROLES, Pipeline, ms
+from hub.routing import AgentLoad
+
+S = ConversationState
+log = logging.getLogger(__name__)
+
+
+class Upkeep:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._load_mismatch: dict[str, tuple[int, int]] = {}
+
+    async def sweep(self) -> None:
+        """Periodic duties of every process: rebuild lost routing state, keep presence, expire offers,
+        route."""
+        if not await self.pipeline.router.is_built():
+            await self.rebuild_routing()
+        await self.pipeline.presence.refresh()
+        for agent_id in await self.pipeline.presence.absent(await self.pipeline.router.online()):
+            log.info("presence: agent %s has no console open; now offline", agent_id)
+            await self.pipeline.set_agent_state(await self.pipeline.store.get_user(agent_id), AgentState.OFFLINE)
+        expired = await self.pipeline.router.expire_offers()
+        for conversation_id, agent_id in expired:
+            await self.pipeline.publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
+                                None, agent_id)
+        if not await self.pipeline.route() and expired:
+            await self.pipeline.announce_queue()
+
+    async def reconcile(self, settle_s: float = 10.0) -> list[str]:
+        """Put back in the queue any conversation the store says is waiting but Redis has lost (a
+        process died between two steps). Conversations changed in the last ``settle_s`` are left
+        alone: their own process is still routing them."""
+        settled = utcnow() - timedelta(seconds=settle_s)
+        queued = [c for c in await self.pipeline.store.conversations_in_state(S.QUEUED) if c.updated_at < settled]
+        lost = set(await self.pipeline.router.unrouted([c.id for c in queued]))
+        for conversation_id in sorted(lost):
+            current = await self.pipeline.store.get_conversation(conversation_id)  # it may have moved on meanwhile
+            if current.state is S.QUEUED:
+                log.warning("reconcile: conversation %s was queued but not routed; re-queued", current.id)
+                await self.pipeline.router.enqueue(current.id, ms(current.queued_at or current.created_at))
+        if lost and not await self.pipeline.route():
+            await self.pipeline.announce_queue()
+        await self._reconcile_loads()
+        return sorted(lost)
+
+    async def _reconcile_loads(self) -> None:
+        """Correct an agent's load in Redis when it disagrees with the store (assigned conversations
+        plus open offers) the same way on two passes in a row: a process died between its Redis step
+        and its store step. A passing disagreement (work in flight) changes between passes and is
+        left alone; the correction itself is a compare-and-set on the load it saw."""
+        seen, self._load_mismatch = self._load_mismatch, {}
+        for agent_id in await self.pipeline.router.online():
+            current = await self.pipeline.router.agent_load(agent_id)
+            if current is None:
+                continue
+            assigned = len(await self.pipeline.store.conversations_of_agent(agent_id, [S.ASSIGNED]))
+            expected = assigned + len(await self.pipeline.router.offers_of(agent_id))
+            if current.load == expected:
+                continue
+            observed = (current.load, expected)
+            if seen.get(agent_id) == observed and await self.pipeline.router.correct_load(agent_id, *observed):
+                log.warning("reconcile: agent %s load %s corrected to %s", agent_id, *observed)
+            else:
+                self._load_mismatch[agent_id] = observed
+
+    async def rebuild_routing(self) -> bool:
+        waiting = [(c.id, ms(c.queued_at or c.created_at))
+                   for c in await self.pipeline.store.conversations_in_state(S.QUEUED)]
+        agents = []
+        for user in await self.pipeline.store.list_users():
+            if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
+                load = len(await self.pipeline.store.conversations_of_agent(user.id, [S.ASSIGNED]))
+                agents.append(AgentLoad(user.id, user.agent_state.value, self.pipeline.capacity(user), load))
+        return await self.pipeline.router.rebuild(waiting, agents)
+
