@@ -22,6 +22,7 @@ from hub.envelopes import (
     InboundMessage,
     MessageEvent,
     OfferEvent,
+    OfferWithdrawnEvent,
     Receipt,
     Session,
     StatusEvent,
@@ -267,8 +268,12 @@ class Pipeline:
             raise Forbidden("this account does not take conversations", code="not_an_agent")
         await self.store.set_agent_state(user.id, state, utcnow())
         await self.router.set_state(user.id, state.value, self.capacity(user))
-        if state is AgentState.READY:
-            await self.route()
+        if state is not AgentState.READY:  # offers to someone who stepped away go to the next agent now
+            for offer in await self.router.offers_of(user.id):
+                if await self.router.withdraw(offer.conversation_id, user.id) is not None:
+                    await self.publish(OfferWithdrawnEvent(conversation_id=offer.conversation_id,
+                                                           reason=f"agent_{state.value}"), None, user.id)
+        await self.route()
 
     async def accept(self, user: User, conversation_id: str) -> Conversation:
         if not await self.router.accept(conversation_id, user.id):
@@ -345,7 +350,10 @@ class Pipeline:
         if conversation.state is S.ASSIGNED and conversation.agent_id:
             await self.router.release(conversation.agent_id)
         elif conversation.state is S.QUEUED:
-            await self.router.dequeue(conversation.id)
+            offered_to = await self.router.dequeue(conversation.id)
+            if offered_to is not None:
+                await self.publish(OfferWithdrawnEvent(conversation_id=conversation.id, reason="resolved"),
+                                   None, offered_to)
             await self.announce_queue()
 
     async def conversations_of(self, user: User, states: Sequence[ConversationState]) -> list[Conversation]:

@@ -101,10 +101,12 @@ class Router:
                 expired.append((conversation_id, agent_id))
         return expired
 
-    async def dequeue(self, conversation_id: str) -> None:
-        """The conversation no longer waits (resolved or abandoned): drop it and any open offer."""
-        await self.withdraw(conversation_id, requeue=False)
+    async def dequeue(self, conversation_id: str) -> str | None:
+        """The conversation no longer waits (resolved or abandoned): drop it and any open offer.
+        Returns the agent whose offer was taken back, if there was one."""
+        agent_id = await self.withdraw(conversation_id, requeue=False)
         await self._redis.zrem(keys.WAITING, conversation_id)
+        return agent_id
 
     async def release(self, agent_id: str) -> None:
         """The agent finished one conversation: one unit of capacity is free again."""

@@ -42,21 +42,16 @@ async def test_capacity_holds_and_the_rest_wait_in_order(hub: HubServer, agent: 
     assert (await agent.next("offer"))["conversation_id"] == customers[3].conversation_id
 
 
-async def test_an_unanswered_offer_times_out_and_goes_to_the_next_agent(hub: HubServer, agent: Agent) -> None:
+async def test_an_unanswered_offer_times_out_and_is_offered_again(hub: HubServer, agent: Agent) -> None:
     customer, _ = await Customer.open(hub.ws)
     await customer.say("anyone?")
     first = await agent.next("offer")
-    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
-    other = await _second_agent(hub)
     withdrawn = await agent.next("offer_withdrawn", timeout=10)
     assert withdrawn == {"type": "offer_withdrawn", "conversation_id": first["conversation_id"], "reason": "timeout"}
-    assert (await other.next("offer", timeout=10))["conversation_id"] == customer.conversation_id
-    late = await agent.http.post(f"/api/conversations/{customer.conversation_id}/accept")
-    assert late.json()["code"] == "offer_expired"
-    assert (await other.http.post(f"/api/conversations/{customer.conversation_id}/accept")).status_code == 200
-    assigned = await customer.next("status", where=lambda f: f["state"] == "assigned")
-    assert assigned["agent"] == "Wang Fang"
-    await other.close()
+    again = await agent.next("offer", timeout=10)  # the only agent: offered to them again, afresh
+    assert again["conversation_id"] == customer.conversation_id and again["expires_at"] > first["expires_at"]
+    assert (await agent.http.post(f"/api/conversations/{customer.conversation_id}/accept")).status_code == 200
+    assert (await customer.next("status", where=lambda f: f["state"] == "assigned"))["agent"] == "agent"
 
 
 async def test_a_declined_offer_goes_to_another_agent(hub: HubServer, agent: Agent) -> None:
@@ -170,3 +165,30 @@ async def test_an_agent_whose_consoles_all_closed_goes_offline(tmp_path) -> None
         queued = await customer.next("status", where=lambda f: f["state"] == "queued")
         assert queued["queue_position"] == 1
         await http.aclose()
+
+
+async def test_stepping_away_hands_open_offers_to_the_next_agent(hub: HubServer, agent: Agent) -> None:
+    other = await _second_agent(hub)
+    await other.http.post("/api/agent/state", json={"state": "not_ready"})
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("hello")
+    offer = await agent.next("offer")
+    await other.ready()
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    withdrawn = await agent.next("offer_withdrawn")
+    assert withdrawn["conversation_id"] == offer["conversation_id"] and withdrawn["reason"] == "agent_not_ready"
+    assert (await other.next("offer"))["conversation_id"] == customer.conversation_id  # at once, no timeout
+    await other.close()
+
+
+async def test_resolving_a_waiting_conversation_takes_its_offer_back(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("never mind")
+    offer = await agent.next("offer")
+    assert hub.add_user("boss", "pw-boss-1", "supervisor").returncode == 0
+    boss = await Agent.login(hub.http, hub.ws, "boss", "pw-boss-1")
+    resolved = await boss.http.post(f"/api/conversations/{offer['conversation_id']}/resolve")
+    assert resolved.json()["state"] == "resolved"
+    withdrawn = await agent.next("offer_withdrawn")
+    assert withdrawn == {"type": "offer_withdrawn", "conversation_id": offer["conversation_id"], "reason": "resolved"}
+    await boss.close()
