@@ -315,7 +315,7 @@ class Pipeline:
         appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id,
-            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None))
+            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None), agent=user.id)
         event = await self.message_event(appended.message, client_id)
         if appended.created:
             await self.publish(event, conversation.id, None)

@@ -4,7 +4,7 @@ Conventions every backend keeps:
 - ids are created by the caller (``hub.ids.new_id``); timestamps are timezone-aware UTC;
 - ``add_message`` gives each message the next ``seq`` of its conversation and is idempotent on
   ``(channel, external_id)``: a resend returns the stored message and ``created=False``;
-  a resend is recognised before ``open_only`` is checked;
+  a resend is recognised before ``open_only`` or ``agent`` is checked;
 - ``update_conversation`` is a compare-and-set on the conversation's state, so two processes can
   never both make the same transition;
 - absent rows raise ``NotFound``, unique clashes raise ``Conflict``.
@@ -98,11 +98,12 @@ class Store(ABC):
 
     # messages
     @abstractmethod
-    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
+    async def add_message(self, message: Message, *, open_only: bool = False, agent: str | None = None) -> Appended:
         """Store with the next seq (``message.seq`` is ignored), in one round trip.
 
         With ``open_only``, a resolved conversation takes no message: Conflict (code
         ``conversation_resolved``), so the caller can decide between reopening and a new conversation.
+        With ``agent``, only a conversation assigned to that agent takes it: Conflict (``not_assigned``).
         """
 
     @abstractmethod

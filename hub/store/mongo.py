@@ -206,23 +206,25 @@ class MongoStore(Store):
         query = {"channel": message.channel, "external_id": message.external_id}
         return await self._one("messages", query, Message)
 
-    async def _take_seq(self, conversation_id: str, open_only: bool) -> Conversation:
+    async def _take_seq(self, conversation_id: str, open_only: bool, agent: str | None) -> Conversation:
         query: dict[str, Any] = {"_id": conversation_id}
         if open_only:
             query["state"] = {"$ne": ConversationState.RESOLVED.value}
+        if agent is not None:
+            query.update(state=ConversationState.ASSIGNED.value, agent_id=agent)
         counter = await self.db.conversations.find_one_and_update(
             query, {"$inc": {"last_seq": 1}}, return_document=ReturnDocument.AFTER
         )
         if counter is None:
             await self.get_conversation(conversation_id)  # NotFound when it does not exist at all
-            raise resolved_conflict()
+            raise agent_conflict() if agent is not None else resolved_conflict()
         return _load(counter, Conversation)
 
-    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
+    async def add_message(self, message: Message, *, open_only: bool = False, agent: str | None = None) -> Appended:
         existing = await self._resent(message)
         if existing is not None:
             return Appended(existing, False, None)
-        conversation = await self._take_seq(message.conversation_id, open_only)
+        conversation = await self._take_seq(message.conversation_id, open_only, agent)
         stored = msgspec.structs.replace(message, seq=conversation.last_seq)
         try:
             await self.db.messages.insert_one(_document(stored))

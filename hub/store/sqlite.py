@@ -221,21 +221,26 @@ class SQLiteStore(Store):
         return await self._fetch_many(sql, (agent_id, *states), Conversation)
 
     # messages
-    def _add_message(self, db: sqlite3.Connection, message: Message, open_only: bool) -> Appended:
+    def _add_message(self, db: sqlite3.Connection, message: Message, open_only: bool, agent: str | None) -> Appended:
         if message.external_id is not None:
             sql = "SELECT doc FROM messages WHERE channel = ? AND external_id = ?"
             existing = self._one(sql, (message.channel, message.external_id), Message)
             if existing is not None:
                 return Appended(existing, False, None)
-        guard = " AND state != 'resolved'" if open_only else ""
+        guard, args = "", [message.conversation_id]
+        if open_only:
+            guard += " AND state != 'resolved'"
+        if agent is not None:
+            guard += " AND state = 'assigned' AND agent_id = ?"
+            args.append(agent)
         row = db.execute(
             "UPDATE conversations SET last_seq = last_seq + 1, doc = json_set(doc, '$.last_seq', last_seq + 1) "
             f"WHERE id = ?{guard} RETURNING doc",
-            (message.conversation_id,),
+            args,
         ).fetchone()
         if row is None:
             self._conversation(message.conversation_id)  # NotFound when it does not exist at all
-            raise resolved_conflict()
+            raise agent_conflict() if agent is not None else resolved_conflict()
         conversation = _decode(row[0], Conversation)
         stored = msgspec.structs.replace(message, seq=conversation.last_seq)
         db.execute(
@@ -244,8 +249,8 @@ class SQLiteStore(Store):
         )
         return Appended(stored, True, conversation)
 
-    async def add_message(self, message: Message, *, open_only: bool = False) -> Appended:
-        return await self._write(lambda db: self._add_message(db, message, open_only))
+    async def add_message(self, message: Message, *, open_only: bool = False, agent: str | None = None) -> Appended:
+        return await self._write(lambda db: self._add_message(db, message, open_only, agent))
 
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"

@@ -233,6 +233,17 @@ async def test_open_only_append_refuses_a_resolved_conversation_but_recognises_a
     assert (await store.add_message(a_message(conversation, "agent note"))).message.seq == 2
 
 
+async def test_an_agent_message_lands_only_while_the_conversation_is_theirs(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact, S.ASSIGNED, agent_id="b")
+    with pytest.raises(Conflict) as raised:
+        await store.add_message(a_message(conversation, "from a"), agent="a")
+    assert raised.value.code == "not_assigned"
+    assert (await store.add_message(a_message(conversation, "from b"), agent="b")).created
+    assert [m.text for m in await store.messages(conversation.id)] == ["from b"]
+    assert (await store.get_conversation(conversation.id)).last_seq == 1
+
+
 async def test_message_for_unknown_conversation_is_refused(store: Store) -> None:
     ghost = Conversation(id="ghost", contact_id="c", channel=Channel.WEBCHAT, state=S.BOT,
                          created_at=utcnow(), updated_at=utcnow())
