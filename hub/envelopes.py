@@ -18,6 +18,7 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     external_id: str | None = None  # the channel's own id for the message: resends dedupe on it
     client_id: str | None = None  # the sender's id for it, echoed in the message event
+    contact_id: str | None = None  # the session's contact: its first message begins the conversation
 
 
 class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):

@@ -49,6 +49,7 @@ from hub.presence import Presence
 from hub.routing import Offer, Router
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.base import Appended
 
 S = ConversationState
 log = logging.getLogger(__name__)
@@ -114,14 +115,14 @@ class Pipeline:
         if token is None:
             token = customer_token()
             contact = await self._new_contact(channel, token_fingerprint(token), name, locale)
-            conversation = await self._new_conversation(contact.id, channel)
+            conversation = self._unsaved_conversation(contact.id, channel)
         else:
             identity = await self.store.find_identity(channel, token_fingerprint(token))
             if identity is None:
                 raise NotFound("this chat session is unknown or has expired; start a new one",
                                code="unknown_token")
             conversation = await self.store.latest_conversation(identity.contact_id, channel) \
-                or await self._new_conversation(identity.contact_id, channel)
+                or self._unsaved_conversation(identity.contact_id, channel)
         if known_conversation_id not in (None, conversation.id):
             after_seq = 0  # the client's cursor belongs to an older conversation
         history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)]
@@ -137,11 +138,21 @@ class Pipeline:
         await self.store.create_contact(contact, identity)
         return contact
 
-    async def _new_conversation(self, contact_id: str, channel: Channel) -> Conversation:
+    @staticmethod
+    def _unsaved_conversation(contact_id: str, channel: Channel, conversation_id: str | None = None) -> Conversation:
+        """A conversation as it begins. A session gets its id at once, but the store keeps it only from
+        its first message: a visitor who opens the widget and says nothing leaves no conversation."""
         now = utcnow()
-        conversation = Conversation(id=new_id(), contact_id=contact_id, channel=channel, state=S.BOT,
-                                    created_at=now, updated_at=now)
-        await self.store.create_conversation(conversation)
+        return Conversation(id=conversation_id or new_id(), contact_id=contact_id, channel=channel, state=S.BOT,
+                            created_at=now, updated_at=now)
+
+    async def _new_conversation(self, contact_id: str, channel: Channel, conversation_id: str | None = None
+                                ) -> Conversation:
+        conversation = self._unsaved_conversation(contact_id, channel, conversation_id)
+        try:
+            await self.store.create_conversation(conversation)
+        except Conflict:  # a concurrent first message of the same session created it
+            return await self.store.get_conversation(conversation.id)
         return conversation
 
     async def _reopen_or_renew(self, resolved: Conversation) -> Conversation:
@@ -162,13 +173,7 @@ class Pipeline:
         message = Message(id=new_id(), conversation_id=inbound.conversation_id, seq=0, role=Role.CUSTOMER,
                           text=inbound.text, channel=inbound.channel, created_at=utcnow(),
                           external_id=inbound.external_id)
-        try:
-            appended = await self.store.add_message(message, open_only=True)
-        except Conflict as exc:
-            if exc.code != "conversation_resolved":
-                raise
-            current = await self._reopen_or_renew(await self.store.get_conversation(inbound.conversation_id))
-            appended = await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
+        appended = await self._append_customer(message, inbound.contact_id)
         stored, conversation = appended.message, appended.conversation
         if appended.created and conversation is not None:
             await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
@@ -177,6 +182,22 @@ class Pipeline:
         else:
             await self._resume_turn(stored)
         return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
+
+    async def _append_customer(self, message: Message, contact_id: str | None) -> Appended:
+        """Append to the session's conversation: begin it with its first message, reopen it, or, past
+        the reopen window, begin a new one."""
+        try:
+            return await self.store.add_message(message, open_only=True)
+        except NotFound:
+            if contact_id is None:
+                raise
+            await self._new_conversation(contact_id, message.channel, message.conversation_id)
+            return await self.store.add_message(message, open_only=True)
+        except Conflict as exc:
+            if exc.code != "conversation_resolved":
+                raise
+            current = await self._reopen_or_renew(await self.store.get_conversation(message.conversation_id))
+            return await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
 
     async def _resume_turn(self, resent: Message) -> None:
         """A resend of a stored message: if the work after its commit failed (the customer saw an
@@ -249,7 +270,11 @@ class Pipeline:
         return [event for event in events if event is not None]
 
     async def _offer_event(self, offer: Offer) -> OfferEvent | None:
-        conversation = await self.store.get_conversation(offer.conversation_id)
+        """The offer as its agent sees it, or None when the store says it is not waiting at all."""
+        try:
+            conversation = await self.store.get_conversation(offer.conversation_id)
+        except NotFound:
+            return None
         if conversation.state is not S.QUEUED:
             return None
         contact = await self.store.get_contact(conversation.contact_id)

@@ -147,7 +147,8 @@ class WebchatConnector:
         self._check_text(say.text)
         receipt = await self._hub.receive(InboundMessage(
             channel=self.channel, conversation_id=conn.conversation_id, text=say.text,
-            external_id=f"{conn.session.contact_id}:{say.client_id}", client_id=say.client_id))
+            external_id=f"{conn.session.contact_id}:{say.client_id}", client_id=say.client_id,
+            contact_id=conn.session.contact_id))
         if receipt.conversation_id not in conn.watching:  # the old one was closed: a new conversation began
             await self._follow(conn, receipt.conversation_id)
         conn.send(Ack(client_id=say.client_id, id=receipt.message_id, conversation_id=receipt.conversation_id))

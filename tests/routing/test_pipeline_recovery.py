@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from bot import Bot
 from hub.bus import Bus
 from hub.envelopes import BotDecision, InboundMessage
+from hub.errors import NotFound
 from hub.models import Channel, ConversationState
 from hub.pipeline import Pipeline
 from hub.presence import Presence
@@ -20,13 +21,14 @@ from hub.settings import Settings
 from hub.store.sqlite import SQLiteStore
 
 
-class BotThatFailsOnce(Bot):
-    def __init__(self) -> None:
-        self.calls = 0
+class FlakyBot(Bot):
+    """The real bot, except that it fails once when told to (as a model server that goes away)."""
+
+    fail_next = False
 
     async def respond(self, text: str) -> BotDecision:
-        self.calls += 1
-        if self.calls == 1:
+        if self.fail_next:
+            self.fail_next = False
             raise RuntimeError("the model server went away")
         return await super().respond(text)
 
@@ -38,7 +40,7 @@ async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
     bus = Bus(redis)
     await bus.start()
     scripts = Scripts(redis)
-    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, BotThatFailsOnce(),
+    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(),
                    Presence(redis, 30))
     await bus.stop()
     await store.close()
@@ -47,7 +49,8 @@ async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
 async def test_a_resend_finishes_the_turn_that_failed_after_the_commit(pipeline: Pipeline) -> None:
     session = await pipeline.open_session(Channel.WEBCHAT, None, "Ma", None)
     inbound = InboundMessage(channel=Channel.WEBCHAT, conversation_id=session.conversation_id, text="help",
-                             external_id=f"{session.contact_id}:c1", client_id="c1")
+                             external_id=f"{session.contact_id}:c1", client_id="c1", contact_id=session.contact_id)
+    pipeline.bot.fail_next = True  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError):
         await pipeline.receive(inbound)  # stored, but the customer got an error, not an ack
     stored = await pipeline.store.messages(session.conversation_id)
@@ -68,3 +71,18 @@ async def test_stale_queue_entries_are_never_offered(pipeline: Pipeline) -> None
     assert await pipeline.route() == []
     assert (await pipeline.router.agent_load("agent-x")).load == 0
     assert await pipeline.router.waiting() == 0
+
+
+async def test_a_conversation_is_stored_from_its_first_message_not_from_hello(pipeline: Pipeline) -> None:
+    session = await pipeline.open_session(Channel.WEBCHAT, None, "Visitor", "zh-CN")
+    with pytest.raises(NotFound):
+        await pipeline.store.get_conversation(session.conversation_id)
+    again = await pipeline.open_session(Channel.WEBCHAT, session.token, None, None)
+    assert again.contact_id == session.contact_id
+    inbound = InboundMessage(channel=Channel.WEBCHAT, conversation_id=again.conversation_id, text="你好",
+                             external_id=f"{again.contact_id}:c1", client_id="c1", contact_id=again.contact_id)
+    receipt = await pipeline.receive(inbound)
+    stored = await pipeline.store.get_conversation(receipt.conversation_id)
+    assert stored.id == again.conversation_id and stored.contact_id == session.contact_id
+    resumed = await pipeline.open_session(Channel.WEBCHAT, session.token, None, None)
+    assert resumed.conversation_id == stored.id and [m.text for m in resumed.history] == ["你好"]
