@@ -246,9 +246,10 @@ class Pipeline:
         for offer in offers:
             try:
                 event = await self._offer_event(offer)
-            except Exception:
-                log.exception("route: could not offer %s; taking the offer back", offer.conversation_id)
-                event = None
+            except Exception:  # the store did not answer: back to its place, to be offered again
+                log.exception("route: could not offer %s; returned to the queue", offer.conversation_id)
+                await self.router.withdraw(offer.conversation_id, offer.agent_id, requeue=True)
+                continue
             if event is None:  # no longer waiting (resolved meanwhile): Redis held a stale entry
                 await self.router.withdraw(offer.conversation_id, offer.agent_id, requeue=False)
                 continue
