@@ -15,6 +15,8 @@ MONGO_PYTHON := $(shell for c in "$$HUB_MONGO_PYTHON" python3.13 $$(ls -d $${PYE
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	# torch first, alone: the CPU build, not the multi-GB default that sentence-transformers would pull in
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 

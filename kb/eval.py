@@ -1,0 +1,122 @@
+"""``python -m kb.eval --train TRAIN.csv --test TEST.csv [--oos OOS.csv] --json``
+
+Builds a throw-away KB (one article per category; its training texts are the similar questions), runs
+every test text through the retrieval and the answer-or-hand-off decision, and prints one JSON line.
+The confidence threshold is calibrated on the training split alone (a held-out part of it), for 95%
+precision, and then applied unchanged to the test set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from kb.embedder import Embedder
+from kb.retriever import Entry, Hit, Retriever
+
+TARGET_PRECISION = 0.95
+
+
+def read_rows(path: Path) -> list[tuple[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
+
+
+def confidence(hits: list[Hit]) -> float:
+    """How sure the top answer is: its score, plus its lead over the runner-up."""
+    if not hits:
+        return float("-inf")
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].score + (hits[0].score - runner_up)
+
+
+def threshold_for(precision: float, scored: list[tuple[float, bool]]) -> float:
+    """The lowest confidence at which answering everything above it keeps the precision target."""
+    scored = sorted(scored, key=lambda pair: pair[0], reverse=True)
+    right = 0
+    best = float("inf")
+    for answered, (score, correct) in enumerate(scored, start=1):
+        right += correct
+        if right / answered >= precision:
+            best = score
+    return best
+
+
+def build(embedder: Embedder, rows: list[tuple[str, str]]) -> Retriever:
+    return Retriever(embedder, [Entry(category, text) for text, category in rows])
+
+
+def calibrate(embedder: Embedder, rows: list[tuple[str, str]], holdout: float = 0.15, seed: int = 7) -> float:
+    by_category: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in rows:
+        by_category[row[1]].append(row)
+    rng = random.Random(seed)
+    fit, held = [], []
+    for group in by_category.values():
+        rng.shuffle(group)
+        cut = max(1, int(len(group) * holdout))
+        held.extend(group[:cut])
+        fit.extend(group[cut:])
+    retriever = build(embedder, fit)
+    scored = [(confidence(hits := retriever.search(text)), bool(hits) and hits[0].article_id == category)
+              for text, category in held]
+    return threshold_for(TARGET_PRECISION, scored)
+
+
+def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | None]:
+    embedder = Embedder()
+    train_rows = read_rows(train)
+    threshold = calibrate(embedder, train_rows)
+    started = time.perf_counter()
+    retriever = build(embedder, train_rows)
+    index_build_s = time.perf_counter() - started
+    latencies, correct, answered, answered_right = [], 0, 0, 0
+    test_rows = read_rows(test)
+    for text, category in test_rows:
+        began = time.perf_counter()
+        hits = retriever.search(text)
+        answers = confidence(hits) >= threshold
+        latencies.append((time.perf_counter() - began) * 1000)
+        right = bool(hits) and hits[0].article_id == category
+        correct += right
+        answered += answers
+        answered_right += answers and right
+    result: dict[str, float | None] = {
+        "top1_accuracy": round(correct / len(test_rows), 4),
+        "coverage_at_95_precision": round(answered / len(test_rows), 4),
+        "answered_precision": round(answered_right / answered, 4) if answered else None,
+        "handoff_rate": round(1 - answered / len(test_rows), 4),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p95_ms": round(float(np.percentile(latencies, 95)), 2),
+        "index_build_s": round(index_build_s, 2),
+        "threshold": round(threshold, 4),
+        "entries": len(train_rows),
+    }
+    if oos is not None:
+        oos_rows = read_rows(oos)
+        handed = sum(confidence(retriever.search(text)) < threshold for text, _ in oos_rows)
+        result["oos_handoff_recall"] = round(handed / len(oos_rows), 4)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kb.eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train", type=Path, required=True)
+    parser.add_argument("--test", type=Path, required=True)
+    parser.add_argument("--oos", type=Path)
+    parser.add_argument("--json", action="store_true", help="print one JSON line (the default output)")
+    args = parser.parse_args(argv)
+    print(json.dumps(evaluate(args.train, args.test, args.oos)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
