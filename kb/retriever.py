@@ -20,6 +20,7 @@ from kb.vectors import EXACT_LIMIT, VectorIndex
 LEXICAL_WEIGHT = 0.35  # how much a full lexical match adds to a cosine similarity in [-1, 1]
 LEXICAL_HALF = 6.0  # the BM25 score that counts as half a full lexical match
 VECTOR_CANDIDATES = 64
+LEXICAL_CANDIDATES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class Retriever:
             if article_id not in best_vector:
                 best_vector[article_id] = (float(similarity), int(position))
         best_lexical: dict[str, tuple[float, int]] = {}
-        for position, score in self._lexical.scores(query).items():
+        for position, score in self._lexical.scores(query, limit=LEXICAL_CANDIDATES).items():
             article_id = self._entries[position].article_id
             if score > best_lexical.get(article_id, (0.0, -1))[0]:
                 best_lexical[article_id] = (score, position)
