@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kb.classifier import WEIGHT as CLASSIFIER_WEIGHT
+from kb.classifier import ArticleClassifier
 from kb.embedder import Embedder
 from kb.lexical import BM25
 from kb.vectors import EXACT_LIMIT, VectorIndex
@@ -44,8 +46,10 @@ class Retriever:
             raise ValueError("a retriever needs at least one entry")
         self._embedder = embedder
         self._entries = list(entries)
-        self._vectors = VectorIndex(embedder.encode([e.text for e in self._entries]), exact_limit)
+        vectors = embedder.encode([e.text for e in self._entries])
+        self._vectors = VectorIndex(vectors, exact_limit)
         self._lexical = BM25([e.text for e in self._entries])
+        self._classifier = ArticleClassifier(vectors, [e.article_id for e in self._entries])
 
     @property
     def index_kind(self) -> str:
@@ -68,14 +72,17 @@ class Retriever:
             article_id = self._entries[position].article_id
             if score > best_lexical.get(article_id, (0.0, -1))[0]:
                 best_lexical[article_id] = (score, position)
+        likely = self._classifier.probabilities(vector)
         articles = best_vector.keys() | best_lexical.keys()
-        hits = [self._fuse(a, best_vector.get(a), best_lexical.get(a)) for a in articles]
+        hits = [self._fuse(a, best_vector.get(a), best_lexical.get(a), likely.get(a, 0.0)) for a in articles]
         hits.sort(key=lambda hit: hit.score, reverse=True)
         return hits[:k]
 
-    def _fuse(self, article_id: str, vector: tuple[float, int] | None, lexical: tuple[float, int] | None) -> Hit:
+    def _fuse(self, article_id: str, vector: tuple[float, int] | None, lexical: tuple[float, int] | None,
+              probability: float) -> Hit:
         similarity = vector[0] if vector else 0.0
         bm25 = lexical[0] if lexical else 0.0
         matched = self._entries[(vector or lexical or (0.0, 0))[1]].text
         lexical_part = bm25 / (bm25 + LEXICAL_HALF)
-        return Hit(article_id, similarity + LEXICAL_WEIGHT * lexical_part, similarity, lexical_part, matched)
+        score = similarity + LEXICAL_WEIGHT * lexical_part + CLASSIFIER_WEIGHT * probability
+        return Hit(article_id, score, similarity, lexical_part, matched)

@@ -69,3 +69,16 @@ def test_exact_and_hnsw_indexes_agree_on_the_nearest_vector() -> None:
     _, hnsw_ids = hnsw.search(queries, 1)
     assert (exact_ids[:, 0] == np.arange(50)).all()
     assert (hnsw_ids[:, 0] == exact_ids[:, 0]).mean() >= 0.98
+
+
+def test_the_classifier_is_fitted_only_when_articles_have_questions_enough() -> None:
+    from kb.classifier import ArticleClassifier
+
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(3, 16))
+    vectors = np.concatenate([c + rng.normal(scale=0.3, size=(8, 16)) for c in centres]).astype(np.float32)
+    labels = [name for name in ("a", "b", "c") for _ in range(8)]
+    fitted = ArticleClassifier(vectors, labels)
+    probabilities = fitted.probabilities(centres[1].astype(np.float32))
+    assert max(probabilities, key=probabilities.get) == "b" and abs(sum(probabilities.values()) - 1) < 1e-6
+    assert ArticleClassifier(vectors[::8], ["a", "b", "c"]).probabilities(vectors[0]) == {}
