@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.embedder import Embedder
-from kb.retriever import Entry, Hit, Retriever
+from kb.retriever import Entry, Retriever, confidence
 
 TARGET_PRECISION = 0.95
 
@@ -28,14 +28,6 @@ TARGET_PRECISION = 0.95
 def read_rows(path: Path) -> list[tuple[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
-
-
-def confidence(hits: list[Hit]) -> float:
-    """How sure the top answer is: its score, plus its lead over the runner-up."""
-    if not hits:
-        return float("-inf")
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    return hits[0].score + (hits[0].score - runner_up)
 
 
 def threshold_for(precision: float, scored: list[tuple[float, bool]]) -> float:

@@ -40,6 +40,15 @@ class Hit:
     matched: str
 
 
+def confidence(hits: list[Hit]) -> float:
+    """How sure the top answer is: its score, plus its lead over the runner-up. The bot's answer-or-hand-off
+    threshold is on this value, calibrated on training data (see kb.eval)."""
+    if not hits:
+        return float("-inf")
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].score + (hits[0].score - runner_up)
+
+
 class Retriever:
     def __init__(self, embedder: Embedder, entries: Sequence[Entry], exact_limit: int = EXACT_LIMIT) -> None:
         if not entries:
