@@ -28,6 +28,7 @@ from hub.models import (
     Message,
     User,
 )
+from hub.store.knowledge import KnowledgeStore
 
 CONVERSATION_FIELDS = frozenset(
     {"state", "agent_id", "handoff_reason", "queued_at", "resolved_at", "updated_at"}
@@ -50,6 +51,11 @@ class Store(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def knowledge(self) -> KnowledgeStore:
+        """Articles, versions, synonyms, feedback and missed questions (``hub.store.knowledge``)."""
 
     @abstractmethod
     async def ping(self) -> None:

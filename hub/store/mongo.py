@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -35,6 +35,10 @@ from hub.models import (
     User,
 )
 from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
+from hub.store.knowledge import KnowledgeStore
+from hub.store.mongo_docs import document, dump, insert, load
+from hub.store.mongo_kb import INDEXES as KNOWLEDGE_INDEXES
+from hub.store.mongo_kb import MongoKnowledge
 
 T = TypeVar("T")
 Order = list[tuple[str, int]]
@@ -66,38 +70,15 @@ QUEUE_ORDER: Order = [("sort_key", ASCENDING), ("_id", ASCENDING)]
 SORT_KEY_STAGE = {"$set": {"sort_key": {"$ifNull": ["$queued_at", "$created_at"]}}}
 
 
-def _dump(obj: Any) -> Any:
-    return msgspec.to_builtins(obj, builtin_types=(datetime,))
-
-
-def _document(entity: Any) -> dict[str, Any]:
-    doc = _dump(entity)
-    if "id" in doc:
-        doc["_id"] = doc["id"]
-    return doc
-
-
-def _load(doc: dict[str, Any], kind: type[T]) -> T:
-    doc.pop("_id", None)
-    return msgspec.convert(doc, kind)
-
-
 def _conversation_document(conversation: Conversation) -> dict[str, Any]:
-    return {**_document(conversation), "sort_key": conversation.queued_at or conversation.created_at}
+    return {**document(conversation), "sort_key": conversation.queued_at or conversation.created_at}
 
 
 def _update_pipeline(changes: dict[str, Any]) -> list[dict[str, Any]]:
     """Set the changes, then the queue position. A pipeline reads ``"$..."`` strings as field paths,
     so every value is quoted."""
-    quoted = {name: {"$literal": value} for name, value in _dump(changes).items()}
+    quoted = {name: {"$literal": value} for name, value in dump(changes).items()}
     return [{"$set": quoted}, SORT_KEY_STAGE] if quoted else [SORT_KEY_STAGE]
-
-
-async def _insert(collection: AsyncIOMotorCollection, doc: dict[str, Any], clash: str) -> None:
-    try:
-        await collection.insert_one(doc)
-    except DuplicateKeyError as exc:
-        raise Conflict(clash) from exc
 
 
 class MongoStore(Store):
@@ -105,6 +86,11 @@ class MongoStore(Store):
         self._url = url
         self._db_name = db_name
         self._client: AsyncIOMotorClient | None = None
+        self._knowledge = MongoKnowledge(self)
+
+    @property
+    def knowledge(self) -> KnowledgeStore:
+        return self._knowledge
 
     @property
     def db(self) -> AsyncIOMotorDatabase:
@@ -114,7 +100,7 @@ class MongoStore(Store):
     async def open(self) -> None:
         # Majority writes: an acknowledged message survives a replica-set failover.
         self._client = AsyncIOMotorClient(self._url, tz_aware=True, w="majority")
-        for name, indexes in INDEXES.items():
+        for name, indexes in {**INDEXES, **KNOWLEDGE_INDEXES}.items():
             await self.db[name].create_indexes(indexes)
 
     async def close(self) -> None:
@@ -127,7 +113,7 @@ class MongoStore(Store):
 
     async def _one(self, collection: str, query: dict[str, Any], kind: type[T], **options: Any) -> T | None:
         doc = await self.db[collection].find_one(query, **options)
-        return None if doc is None else _load(doc, kind)
+        return None if doc is None else load(doc, kind)
 
     async def _get(self, collection: str, entity_id: str, kind: type[T], what: str) -> T:
         found = await self._one(collection, {"_id": entity_id}, kind)
@@ -139,11 +125,11 @@ class MongoStore(Store):
         self, collection: str, query: dict[str, Any], kind: type[T], sort: Order, limit: int = 0
     ) -> list[T]:
         cursor = self.db[collection].find(query, sort=sort, limit=limit)
-        return [_load(doc, kind) async for doc in cursor]
+        return [load(doc, kind) async for doc in cursor]
 
     # contacts
     async def create_contact(self, contact: Contact, identity: ContactIdentity) -> None:
-        await _insert(self.db.contacts, _document(contact), "that contact exists already")
+        await insert(self.db.contacts, document(contact), "that contact exists already")
         try:
             await self.add_identity(identity)
         except Conflict:
@@ -151,7 +137,7 @@ class MongoStore(Store):
             raise
 
     async def add_identity(self, identity: ContactIdentity) -> None:
-        await _insert(self.db.identities, _document(identity), "this identity belongs to a contact already")
+        await insert(self.db.identities, document(identity), "this identity belongs to a contact already")
 
     async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None:
         query = {"channel": channel, "external_id": external_id}
@@ -162,7 +148,7 @@ class MongoStore(Store):
 
     # conversations
     async def create_conversation(self, conversation: Conversation) -> None:
-        await _insert(self.db.conversations, _conversation_document(conversation), "that conversation exists")
+        await insert(self.db.conversations, _conversation_document(conversation), "that conversation exists")
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
         return await self._get("conversations", conversation_id, Conversation, "conversation")
@@ -188,7 +174,7 @@ class MongoStore(Store):
             if current.state != expect:
                 raise Conflict(f"the conversation is {current.state.value}, not {expect.value}")
             raise agent_conflict()
-        return _load(updated, Conversation)
+        return load(updated, Conversation)
 
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
         return await self._many("conversations", {"state": state}, Conversation, QUEUE_ORDER)
@@ -218,7 +204,7 @@ class MongoStore(Store):
         if counter is None:
             await self.get_conversation(conversation_id)  # NotFound when it does not exist at all
             raise agent_conflict() if agent is not None else resolved_conflict()
-        return _load(counter, Conversation)
+        return load(counter, Conversation)
 
     async def add_message(self, message: Message, *, open_only: bool = False, agent: str | None = None) -> Appended:
         existing = await self._resent(message)
@@ -227,7 +213,7 @@ class MongoStore(Store):
         conversation = await self._take_seq(message.conversation_id, open_only, agent)
         stored = msgspec.structs.replace(message, seq=conversation.last_seq)
         try:
-            await self.db.messages.insert_one(_document(stored))
+            await self.db.messages.insert_one(document(stored))
         except DuplicateKeyError as exc:
             existing = await self._resent(message)  # a concurrent resend won the race
             if existing is None:
@@ -243,7 +229,7 @@ class MongoStore(Store):
 
     # users
     async def add_user(self, user: User) -> None:
-        await _insert(self.db.users, _document(user), "that username is taken")
+        await insert(self.db.users, document(user), "that username is taken")
 
     async def get_user(self, user_id: str) -> User:
         return await self._get("users", user_id, User, "user")
@@ -255,7 +241,7 @@ class MongoStore(Store):
         return await self._many("users", {}, User, [("username", ASCENDING)])
 
     async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
-        changes = _dump({"agent_state": state, "state_changed_at": at})
+        changes = dump({"agent_state": state, "state_changed_at": at})
         result = await self.db.users.update_one({"_id": user_id}, {"$set": changes})
         if result.matched_count == 0:
             raise NotFound("no such user")

@@ -28,6 +28,9 @@ from hub.models import (
     User,
 )
 from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
+from hub.store.knowledge import KnowledgeStore
+from hub.store.sqlite_kb import SCHEMA as KNOWLEDGE_SCHEMA
+from hub.store.sqlite_kb import SQLiteKnowledge
 from hub.store.sqlite_worker import SQLiteWorker
 
 T = TypeVar("T")
@@ -72,6 +75,11 @@ class SQLiteStore(Store):
         self._synchronous = synchronous
         self._worker: SQLiteWorker | None = None
         self._db: sqlite3.Connection | None = None
+        self._knowledge = SQLiteKnowledge(self)
+
+    @property
+    def knowledge(self) -> KnowledgeStore:
+        return self._knowledge
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -84,7 +92,7 @@ class SQLiteStore(Store):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={self._synchronous}")
         db.execute("PRAGMA busy_timeout=5000")
-        db.executescript(SCHEMA)
+        db.executescript(SCHEMA + KNOWLEDGE_SCHEMA)
         self._db = db
         return db
 
