@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hub.models import utcnow
+from kb.articles import ArticleContent, ArticleVersion
 from kb.embedder import Embedder
-from kb.retriever import Entry, Retriever, confidence
+from kb.retriever import Found, Retriever
 
 TARGET_PRECISION = 0.95
 
@@ -43,7 +45,20 @@ def threshold_for(precision: float, scored: list[tuple[float, bool]]) -> float:
 
 
 def build(embedder: Embedder, rows: list[tuple[str, str]]) -> Retriever:
-    return Retriever(embedder, [Entry(category, text) for text, category in rows])
+    """One published article per category: its training texts are its questions, its name the answer."""
+    by_category: dict[str, list[str]] = defaultdict(list)
+    for text, category in rows:
+        by_category[category].append(text)
+    now = utcnow()
+    versions = [ArticleVersion(article_id=category, version=1, published_at=now,
+                               content=ArticleContent(title=category, question=texts[0], similar=texts[1:],
+                                                      answer=category))
+                for category, texts in by_category.items()]
+    return Retriever(embedder, versions)
+
+
+def right(found: Found, category: str) -> bool:
+    return found.best is not None and found.best.article_id == category
 
 
 def calibrate(embedder: Embedder, rows: list[tuple[str, str]], holdout: float = 0.15, seed: int = 7) -> float:
@@ -58,8 +73,10 @@ def calibrate(embedder: Embedder, rows: list[tuple[str, str]], holdout: float = 
         held.extend(group[:cut])
         fit.extend(group[cut:])
     retriever = build(embedder, fit)
-    scored = [(confidence(hits := retriever.search(text)), bool(hits) and hits[0].article_id == category)
-              for text, category in held]
+    scored = []
+    for text, category in held:
+        found = retriever.search(text)
+        scored.append((found.confidence, right(found, category)))
     return threshold_for(TARGET_PRECISION, scored)
 
 
@@ -74,13 +91,13 @@ def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | Non
     test_rows = read_rows(test)
     for text, category in test_rows:
         began = time.perf_counter()
-        hits = retriever.search(text)
-        answers = confidence(hits) >= threshold
+        found = retriever.search(text)
+        answers = found.answers(threshold)
         latencies.append((time.perf_counter() - began) * 1000)
-        right = bool(hits) and hits[0].article_id == category
-        correct += right
+        hit = right(found, category)
+        correct += hit
         answered += answers
-        answered_right += answers and right
+        answered_right += answers and hit
     result: dict[str, float | None] = {
         "top1_accuracy": round(correct / len(test_rows), 4),
         "coverage_at_95_precision": round(answered / len(test_rows), 4),
@@ -91,10 +108,11 @@ def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | Non
         "index_build_s": round(index_build_s, 2),
         "threshold": round(threshold, 4),
         "entries": len(train_rows),
+        "index_kind": retriever.index_kind,
     }
     if oos is not None:
         oos_rows = read_rows(oos)
-        handed = sum(confidence(retriever.search(text)) < threshold for text, _ in oos_rows)
+        handed = sum(not retriever.search(text).answers(threshold) for text, _ in oos_rows)
         result["oos_handoff_recall"] = round(handed / len(oos_rows), 4)
     return result
 

@@ -1,97 +1,96 @@
-"""Hybrid retrieval: the bot's and the agents' way into the KB.
+"""The live knowledge base as the bot and the agents search it.
 
-Every question of an article (its canonical question and each similar question) is one entry. A query
-is embedded and matched against the entries' vectors (faiss) and scored by BM25 over their words; each
-article keeps its best entry on each side, and the two are fused, so a Chinese KB answers well even
-when the embedding model only knows English.
+Built from the published versions the store says are live: every question of a version (canonical and
+similar) is one entry, after the synonym dictionary. Validity windows are checked at search time, so an
+answer starts and stops at its boundary without a rebuild. Embeddings come from a cache keyed by the
+entry's text, so a publish embeds only the questions that changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
-from kb.classifier import WEIGHT as CLASSIFIER_WEIGHT
-from kb.classifier import ArticleClassifier
+from hub.models import Channel, utcnow
+from kb.articles import ArticleVersion
 from kb.embedder import Embedder
-from kb.lexical import BM25
-from kb.vectors import EXACT_LIMIT, VectorIndex
+from kb.hybrid import Entry, Hit, HybridIndex, confidence
+from kb.synonyms import Synonyms
+from kb.vectorcache import VectorCache
+from kb.vectors import EXACT_LIMIT
 
-LEXICAL_WEIGHT = 0.35  # how much a full lexical match adds to a cosine similarity in [-1, 1]
-LEXICAL_HALF = 6.0  # the BM25 score that counts as half a full lexical match
-VECTOR_CANDIDATES = 64
-LEXICAL_CANDIDATES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    article_id: str
-    text: str
+SEARCH_DEPTH = 20  # hits looked at before validity filtering
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
+class Suggestion:
     article_id: str
+    version: int
+    title: str
+    answer: str  # the channel's variant when there is one
     score: float
-    vector: float
-    lexical: float
-    matched: str
+    matched: str  # the question that matched best
+
+    @property
+    def ref(self) -> str:
+        return f"{self.article_id}@{self.version}"
 
 
-def confidence(hits: list[Hit]) -> float:
-    """How sure the top answer is: its score, plus its lead over the runner-up. The bot's answer-or-hand-off
-    threshold is on this value, calibrated on training data (see kb.eval)."""
-    if not hits:
-        return float("-inf")
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    return hits[0].score + (hits[0].score - runner_up)
+@dataclass(frozen=True, slots=True)
+class Found:
+    suggestions: list[Suggestion]
+    confidence: float  # see kb.hybrid.confidence; -inf when nothing matched
+
+    def answers(self, threshold: float) -> bool:
+        """The bot's answer-or-hand-off decision, the same in production and in kb.eval."""
+        return bool(self.suggestions) and self.confidence >= threshold
+
+    @property
+    def best(self) -> Suggestion | None:
+        return self.suggestions[0] if self.suggestions else None
 
 
 class Retriever:
-    def __init__(self, embedder: Embedder, entries: Sequence[Entry], exact_limit: int = EXACT_LIMIT) -> None:
-        if not entries:
-            raise ValueError("a retriever needs at least one entry")
+    def __init__(self, embedder: Embedder, versions: Sequence[ArticleVersion], synonyms: Synonyms | None = None,
+                 cache: VectorCache | None = None, exact_limit: int = EXACT_LIMIT) -> None:
         self._embedder = embedder
-        self._entries = list(entries)
-        vectors = embedder.encode([e.text for e in self._entries])
-        self._vectors = VectorIndex(vectors, exact_limit)
-        self._lexical = BM25([e.text for e in self._entries])
-        self._classifier = ArticleClassifier(vectors, [e.article_id for e in self._entries])
+        self.synonyms = synonyms or Synonyms()
+        self.versions = {v.article_id: v for v in versions}
+        entries = [Entry(v.article_id, self.synonyms.apply(text)) for v in versions for text in v.content.questions()]
+        self._index: HybridIndex | None = None
+        if entries:
+            cache = cache or VectorCache(embedder)
+            vectors = cache.vectors([e.text for e in entries])
+            self._index = HybridIndex(embedder, entries, exact_limit, vectors=vectors)
+
+    @property
+    def size(self) -> int:
+        return len(self.versions)
 
     @property
     def index_kind(self) -> str:
-        return self._vectors.kind
+        return self._index.index_kind if self._index is not None else "empty"
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        return self.search_vector(query, self._embedder.encode([query])[0], k)
+    def search(self, text: str, channel: Channel | None = None, now: datetime | None = None, k: int = 5) -> Found:
+        if self._index is None or not text.strip():
+            return Found([], float("-inf"))
+        query = self.synonyms.apply(text)
+        vector = self._embedder.encode([query])[0]
+        return self.search_vector(query, vector, channel, now, k)
 
-    def search_vector(self, query: str, vector: np.ndarray, k: int = 5) -> list[Hit]:
-        best_vector: dict[str, tuple[float, int]] = {}
-        similarities, positions = self._vectors.search(vector[None, :], VECTOR_CANDIDATES)
-        for similarity, position in zip(similarities[0], positions[0], strict=True):
-            if position < 0:
-                continue
-            article_id = self._entries[position].article_id
-            if article_id not in best_vector:
-                best_vector[article_id] = (float(similarity), int(position))
-        best_lexical: dict[str, tuple[float, int]] = {}
-        for position, score in self._lexical.scores(query, limit=LEXICAL_CANDIDATES).items():
-            article_id = self._entries[position].article_id
-            if score > best_lexical.get(article_id, (0.0, -1))[0]:
-                best_lexical[article_id] = (score, position)
-        likely = self._classifier.probabilities(vector)
-        articles = best_vector.keys() | best_lexical.keys()
-        hits = [self._fuse(a, best_vector.get(a), best_lexical.get(a), likely.get(a, 0.0)) for a in articles]
-        hits.sort(key=lambda hit: hit.score, reverse=True)
-        return hits[:k]
+    def search_vector(self, query: str, vector: np.ndarray, channel: Channel | None = None,
+                      now: datetime | None = None, k: int = 5) -> Found:
+        if self._index is None:
+            return Found([], float("-inf"))
+        moment = now or utcnow()
+        hits = [hit for hit in self._index.search_vector(query, vector, SEARCH_DEPTH)
+                if self.versions[hit.article_id].content.valid_at(moment)][:k]
+        return Found([self._suggestion(hit, channel) for hit in hits], confidence(hits))
 
-    def _fuse(self, article_id: str, vector: tuple[float, int] | None, lexical: tuple[float, int] | None,
-              probability: float) -> Hit:
-        similarity = vector[0] if vector else 0.0
-        bm25 = lexical[0] if lexical else 0.0
-        matched = self._entries[(vector or lexical or (0.0, 0))[1]].text
-        lexical_part = bm25 / (bm25 + LEXICAL_HALF)
-        score = similarity + LEXICAL_WEIGHT * lexical_part + CLASSIFIER_WEIGHT * probability
-        return Hit(article_id, score, similarity, lexical_part, matched)
+    def _suggestion(self, hit: Hit, channel: Channel | None) -> Suggestion:
+        version = self.versions[hit.article_id]
+        return Suggestion(article_id=hit.article_id, version=version.version, title=version.content.title,
+                          answer=version.content.answer_for(channel), score=hit.score, matched=hit.matched)

@@ -6,7 +6,7 @@ import numpy as np
 
 from kb.embedder import Embedder
 from kb.lexical import BM25
-from kb.retriever import Entry, Retriever
+from kb.hybrid import Entry, HybridIndex
 from kb.text import normalise, tokens
 from kb.vectors import VectorIndex
 
@@ -43,14 +43,14 @@ def test_bm25_ranks_the_chinese_question_that_shares_the_most_words() -> None:
 
 
 def test_a_chinese_paraphrase_finds_its_article_through_words(embedder: Embedder) -> None:
-    retriever = Retriever(embedder, CHINESE_KB)
+    retriever = HybridIndex(embedder, CHINESE_KB)
     assert retriever.search("值机几点开放")[0].article_id == "checkin"
     assert retriever.search("行李不见了")[0].article_id == "lost"
     assert retriever.search("有没有免费网络")[0].article_id == "wifi"
 
 
 def test_an_english_paraphrase_with_no_shared_words_finds_its_article_through_vectors(embedder: Embedder) -> None:
-    retriever = Retriever(embedder, ENGLISH_KB)
+    retriever = HybridIndex(embedder, ENGLISH_KB)
     best = retriever.search("still waiting for the plastic to show up in the post")[0]
     assert best.article_id == "card_arrival" and best.lexical == 0
     assert retriever.search("misplaced my debit card")[0].article_id == "lost_card"
