@@ -18,6 +18,7 @@ from hub.api.auth import AuthController
 from hub.api.conversations import ConversationController
 from hub.api.errors import HANDLERS
 from hub.api.health import healthz
+from hub.api.kb import KnowledgeController
 from hub.logs import install_redaction
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -59,8 +60,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.stop()
 
     return Litestar(
-        route_handlers=[AuthController, AgentController, ConversationController, agent_socket, webchat_socket,
-                        healthz, *pages.ROUTES],
+        route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, agent_socket,
+                        webchat_socket, healthz, *pages.ROUTES],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import msgspec
 
-from hub.models import Channel, ConversationState, Role
+from hub.models import Channel, ConversationState, Role, Suggested
 
 
 class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,11 +38,34 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     detail: str | None = None
 
 
+class Turn(msgspec.Struct, frozen=True, kw_only=True):
+    role: Role
+    text: str
+    source: str | None = None
+
+
+class BotView(msgspec.Struct, frozen=True, kw_only=True):
+    """What the bot sees of a conversation when a customer's message waits for it."""
+
+    conversation_id: str
+    channel: Channel
+    text: str
+    locale: str | None = None
+    earlier: list[Turn] = []  # the turns before ``text``, oldest first (the last few only)
+
+
 class BotDecision(msgspec.Struct, frozen=True, kw_only=True):
-    """The bot either answers (``reply``) or hands off to a person with a recorded reason."""
+    """The bot either answers (``reply``, from ``source``) or hands off to a person with a recorded reason,
+    a summary and its best KB suggestions for the agent. ``missed`` marks a question the KB could not
+    answer well, for the editors' log."""
 
     reply: str | None = None
+    source: str | None = None
     handoff_reason: str | None = None
+    summary: str | None = None
+    suggestions: list[Suggested] = []
+    confidence: float | None = None
+    missed: bool = False
 
     @property
     def hands_off(self) -> bool:
@@ -60,6 +83,7 @@ class MessageEvent(msgspec.Struct, tag="message", tag_field="type", kw_only=True
     created_at: str
     author: str | None = None
     client_id: str | None = None
+    source: str | None = None
 
 
 class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, omit_defaults=True):
@@ -77,6 +101,9 @@ class OfferEvent(msgspec.Struct, tag="offer", tag_field="type", kw_only=True, om
     expires_at: str
     contact: str | None = None
     preview: str | None = None
+    reason: str | None = None
+    summary: str | None = None
+    suggestions: list[Suggested] = []
 
 
 class OfferWithdrawnEvent(msgspec.Struct, tag="offer_withdrawn", tag_field="type", kw_only=True):
@@ -114,6 +141,9 @@ class ChatHub(Protocol):
     ) -> Session: ...
 
     async def receive(self, inbound: InboundMessage) -> Receipt: ...
+
+    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
+        """Store the customer's verdict on a bot answer (NotFound if there is no such answer)."""
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
 

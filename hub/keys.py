@@ -44,3 +44,5 @@ def agent_events(agent_id: str) -> str:
 
 
 BROADCAST_EVENTS = PREFIX + "ev:all"
+
+KB_GENERATION = PREFIX + "kb:generation"  # bumped whenever the live KB changes; every process then reloads

@@ -50,6 +50,7 @@ class UserRole(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     EDITOR = "editor"
+    REVIEWER = "reviewer"  # an editor who may also approve and publish
     ADMIN = "admin"
 
 
@@ -73,6 +74,15 @@ class ContactIdentity(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class Suggested(msgspec.Struct, kw_only=True, frozen=True):
+    """A KB answer put before the agent (on handoff, and as agent assist)."""
+
+    ref: str  # article_id@version
+    title: str
+    answer: str
+    score: float = 0.0
+
+
 class Conversation(msgspec.Struct, kw_only=True):
     id: str
     contact_id: str
@@ -85,6 +95,8 @@ class Conversation(msgspec.Struct, kw_only=True):
     queued_at: datetime | None = None
     resolved_at: datetime | None = None
     last_seq: int = 0
+    handoff_summary: str | None = None  # what the bot tells the agent who takes over
+    handoff_suggestions: list[Suggested] = []
 
 
 class Message(msgspec.Struct, kw_only=True):
@@ -97,6 +109,7 @@ class Message(msgspec.Struct, kw_only=True):
     created_at: datetime
     external_id: str | None = None
     author_id: str | None = None
+    source: str | None = None  # bot messages: the article_id@version answered from, or "rephrase"
 
 
 class User(msgspec.Struct, kw_only=True):

@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 import msgspec
 
 from bot import Bot
+from bot.handoff import NEGATIVE_FEEDBACK
 from hub import keys
 from hub.auth import customer_token, token_fingerprint
 from hub.bus import Bus
 from hub.envelopes import (
+    BotDecision,
+    BotView,
     Event,
     InboundMessage,
     MessageEvent,
@@ -26,6 +29,7 @@ from hub.envelopes import (
     Receipt,
     Session,
     StatusEvent,
+    Turn,
 )
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.ids import new_id
@@ -40,6 +44,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    Suggested,
     User,
     UserRole,
     iso,
@@ -50,12 +55,14 @@ from hub.routing import Offer, Router
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
+from kb.feedback import Feedback, Miss
 
 S = ConversationState
 log = logging.getLogger(__name__)
 CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
 MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
 _encode = msgspec.json.encode
+BOT_MEMORY = 10  # earlier messages the bot sees
 
 
 def ms(moment: datetime) -> int:
@@ -94,6 +101,7 @@ class Pipeline:
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
             text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
+            source=message.source,
         )
 
     async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
@@ -214,30 +222,65 @@ class Pipeline:
 
     # ----- the bot and the queue --------------------------------------------------------------
     async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
-        decision = await self.bot.respond(message.text)
+        view = await self._bot_view(conversation, message)
+        decision = await self.bot.respond(view)
+        if decision.missed:
+            await self._log_miss(conversation, message, decision)
         if decision.hands_off:
-            await self._handoff(conversation, decision.handoff_reason or "bot")
+            await self._handoff(conversation, decision.handoff_reason or "bot", decision.summary,
+                                decision.suggestions)
         elif decision.reply:
-            await self._say(conversation, Role.BOT, decision.reply)
+            await self._say(conversation, Role.BOT, decision.reply, decision.source)
 
-    async def _say(self, conversation: Conversation, role: Role, text: str) -> Message:
+    async def _bot_view(self, conversation: Conversation, message: Message) -> BotView:
+        earlier = await self.store.messages(conversation.id, max(0, message.seq - 1 - BOT_MEMORY), BOT_MEMORY)
+        contact = await self.store.get_contact(conversation.contact_id)
+        return BotView(conversation_id=conversation.id, channel=conversation.channel, text=message.text,
+                       locale=contact.locale, earlier=[Turn(role=m.role, text=m.text, source=m.source)
+                                                       for m in earlier if m.seq < message.seq])
+
+    async def _log_miss(self, conversation: Conversation, message: Message, decision: BotDecision) -> None:
+        best = decision.suggestions[0].ref if decision.suggestions else None
+        await self.store.knowledge.add_miss(Miss(
+            id=new_id(), text=message.text, channel=conversation.channel, conversation_id=conversation.id,
+            reason=decision.handoff_reason or (decision.source or "missed"), confidence=decision.confidence,
+            best_ref=best, created_at=utcnow()))
+
+    async def _say(self, conversation: Conversation, role: Role, text: str, source: str | None = None) -> Message:
         message = (await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
-            channel=conversation.channel, created_at=utcnow()))).message
+            channel=conversation.channel, created_at=utcnow(), source=source))).message
         await self.publish(await self.message_event(message), conversation.id, None)
         return message
 
-    async def _handoff(self, conversation: Conversation, reason: str) -> None:
+    async def _handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
+                       suggestions: Sequence[Suggested] = ()) -> None:
         now = utcnow()
         try:
             queued = await self.store.update_conversation(conversation.id, S.BOT, {
                 "state": next_state(S.BOT, Transition.HANDOFF), "handoff_reason": reason,
+                "handoff_summary": summary, "handoff_suggestions": list(suggestions),
                 "queued_at": now, "updated_at": now})
         except Conflict:
             return  # another message of the same turn already handed it off
         await self.router.enqueue(queued.id, ms(now))
         await self._announce(queued, reason)
         await self.route()
+
+    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
+        """A customer's verdict on a bot answer; "not helpful" hands the conversation to a person."""
+        answer = next((m for m in await self.store.messages(conversation_id) if m.id == message_id), None)
+        if answer is None or answer.role is not Role.BOT or not answer.source or "@" not in answer.source:
+            raise NotFound("there is no bot answer with that id in this conversation", code="unknown_message")
+        await self.store.knowledge.put_feedback(Feedback(
+            message_id=message_id, conversation_id=conversation_id, article_ref=answer.source, helpful=helpful,
+            comment=comment, created_at=utcnow()))
+        conversation = await self.store.get_conversation(conversation_id)
+        if not helpful and conversation.state is S.BOT and self.bot.policy.on_negative_feedback:
+            view = await self._bot_view(conversation, answer)
+            found = await self.bot.search(view.text, conversation.channel)
+            decision = self.bot.handoff(view, NEGATIVE_FEEDBACK, found)
+            await self._handoff(conversation, NEGATIVE_FEEDBACK, decision.summary, decision.suggestions)
 
     async def route(self) -> list[Offer]:
         """Offer waiting conversations to free agents, and tell each agent of their offers."""
@@ -283,7 +326,9 @@ class Pipeline:
         return OfferEvent(
             conversation_id=conversation.id, channel=conversation.channel,
             expires_at=iso(datetime.fromtimestamp(offer.deadline_ms / 1000, UTC)),
-            contact=contact.name, preview=recent[-1].text[:200] if recent else None)
+            contact=contact.name, preview=recent[-1].text[:200] if recent else None,
+            reason=conversation.handoff_reason, summary=conversation.handoff_summary,
+            suggestions=conversation.handoff_suggestions)
 
     # ----- agents -----------------------------------------------------------------------------
     def capacity(self, user: User) -> int:
@@ -371,6 +416,17 @@ class Pipeline:
         await self._announce(queued, "transfer")
         await self.route()
         return queued
+
+    async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:
+        """The agent hands the conversation back to the bot, which answers the customer's next message."""
+        conversation = await self._assigned_to(user, conversation_id)
+        back = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
+            "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "handoff_reason": None,
+            "handoff_summary": None, "handoff_suggestions": [], "updated_at": utcnow()}, expect_agent=user.id)
+        await self.router.release(user.id)
+        await self._announce(back, "to_bot")
+        await self.route()
+        return back
 
     async def _leave_routing(self, conversation: Conversation) -> None:
         if conversation.state is S.ASSIGNED and conversation.agent_id:

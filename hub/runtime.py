@@ -8,11 +8,14 @@ import logging
 import secrets
 import time
 
-from bot import Bot
+from bot import Bot, Policy
+from bot.handoff import DEFAULT_SENSITIVE
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus
 from hub.coord import Coordination
 from hub.ids import new_id
+from hub.kb_index import LiveKnowledge
+from hub.library import Library
 from hub.models import User, UserRole, utcnow
 from hub.pipeline import Pipeline
 from hub.presence import Presence
@@ -53,12 +56,19 @@ class Runtime:
         self.bus = Bus(redis)
         await self.bus.start()
         router = Router(redis, scripts, self.settings.offer_timeout_s)
-        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot(),
+        self.knowledge = LiveKnowledge(self.settings, self.store, redis)
+        await self.knowledge.refresh()
+        self.library = Library(self.store, self.knowledge)
+        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot(self.knowledge, self.policy()),
                                  Presence(redis, self.settings.presence_ttl_s))
         self.upkeep = Upkeep(self.pipeline)
         await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
+
+    def policy(self) -> Policy:
+        sensitive = DEFAULT_SENSITIVE if self.settings.bot_sensitive is None else self.settings.bot_sensitive
+        return Policy(self.settings.bot_threshold, self.settings.bot_max_misses, sensitive)
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -84,6 +94,7 @@ class Runtime:
                 return
             try:
                 await self.upkeep.sweep()
+                await self.knowledge.check()
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
                     await self.upkeep.reconcile()

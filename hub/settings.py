@@ -44,6 +44,18 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
+def _terms(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    """A comma-separated list; unset means the default, an empty value means none at all."""
+    if name not in env:
+        return None
+    return tuple(term.strip() for term in env[name].split(",") if term.strip())
+
+
+# The bot answers when its confidence (kb.hybrid.confidence) reaches this; calibrated for 95% precision
+# on BANKING77's training split with few questions per article (see README, "Knowledge base").
+DEFAULT_BOT_THRESHOLD = 0.75
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -63,6 +75,11 @@ class Settings:
     reconcile_interval_s: float = 30.0
     presence_ttl_s: float = 30.0
     sqlite_synchronous: str = "NORMAL"
+    kb_model_dir: Path | None = None  # a sentence-transformers model directory; None: all-MiniLM-L6-v2
+    kb_exact_limit: int = 50_000  # questions up to which the vector index is exact (flat), HNSW above
+    bot_threshold: float = DEFAULT_BOT_THRESHOLD
+    bot_max_misses: int = 2
+    bot_sensitive: tuple[str, ...] | None = None  # None: bot.handoff's default list
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,4 +105,9 @@ class Settings:
             reconcile_interval_s=_float(env, "HUB_RECONCILE_INTERVAL_S", 30.0),
             presence_ttl_s=_float(env, "HUB_PRESENCE_TTL_S", 30.0),
             sqlite_synchronous=synchronous,
+            kb_model_dir=Path(model_dir) if (model_dir := _text(env, "HUB_KB_MODEL_DIR")) else None,
+            kb_exact_limit=_int(env, "HUB_KB_EXACT_LIMIT", 50_000, minimum=1),
+            bot_threshold=_number(env, "HUB_BOT_THRESHOLD", DEFAULT_BOT_THRESHOLD, float, -10.0),
+            bot_max_misses=_int(env, "HUB_BOT_MAX_MISSES", 2, minimum=1),
+            bot_sensitive=_terms(env, "HUB_BOT_SENSITIVE"),
         )

@@ -80,7 +80,7 @@ def calibrate(embedder: Embedder, rows: list[tuple[str, str]], holdout: float = 
     return threshold_for(TARGET_PRECISION, scored)
 
 
-def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | None]:
+def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | str | None]:
     embedder = Embedder()
     train_rows = read_rows(train)
     threshold = calibrate(embedder, train_rows)
@@ -98,7 +98,7 @@ def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | Non
         correct += hit
         answered += answers
         answered_right += answers and hit
-    result: dict[str, float | None] = {
+    result: dict[str, float | str | None] = {
         "top1_accuracy": round(correct / len(test_rows), 4),
         "coverage_at_95_precision": round(answered / len(test_rows), 4),
         "answered_precision": round(answered_right / answered, 4) if answered else None,

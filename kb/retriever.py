@@ -54,14 +54,18 @@ class Found:
 
 
 class Retriever:
-    def __init__(self, embedder: Embedder, versions: Sequence[ArticleVersion], synonyms: Synonyms | None = None,
-                 cache: VectorCache | None = None, exact_limit: int = EXACT_LIMIT) -> None:
+    def __init__(self, embedder: Embedder | None, versions: Sequence[ArticleVersion],
+                 synonyms: Synonyms | None = None, cache: VectorCache | None = None,
+                 exact_limit: int = EXACT_LIMIT) -> None:
+        """``embedder`` may be None for an empty KB, which never embeds anything."""
         self._embedder = embedder
         self.synonyms = synonyms or Synonyms()
         self.versions = {v.article_id: v for v in versions}
         entries = [Entry(v.article_id, self.synonyms.apply(text)) for v in versions for text in v.content.questions()]
         self._index: HybridIndex | None = None
         if entries:
+            if embedder is None:
+                raise ValueError("a KB with articles needs an embedder")
             cache = cache or VectorCache(embedder)
             vectors = cache.vectors([e.text for e in entries])
             self._index = HybridIndex(embedder, entries, exact_limit, vectors=vectors)
@@ -75,7 +79,7 @@ class Retriever:
         return self._index.index_kind if self._index is not None else "empty"
 
     def search(self, text: str, channel: Channel | None = None, now: datetime | None = None, k: int = 5) -> Found:
-        if self._index is None or not text.strip():
+        if self._index is None or self._embedder is None or not text.strip():
             return Found([], float("-inf"))
         query = self.synonyms.apply(text)
         vector = self._embedder.encode([query])[0]

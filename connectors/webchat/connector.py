@@ -17,10 +17,12 @@ from connectors.base import Feature, TextSocket
 from connectors.webchat.payloads import (
     Ack,
     ErrorFrame,
+    FeedbackReceived,
     Hello,
     Ping,
     Pong,
     ProtocolError,
+    Rate,
     Say,
     Welcome,
     client_id_of,
@@ -101,6 +103,8 @@ class WebchatConnector:
             await self._hello(conn, frame)
         elif isinstance(frame, Say):
             await self._say(conn, frame)
+        elif isinstance(frame, Rate):
+            await self._rate(conn, frame)
         elif isinstance(frame, Ping):
             conn.send(Pong())
 
@@ -152,3 +156,9 @@ class WebchatConnector:
         if receipt.conversation_id not in conn.watching:  # the old one was closed: a new conversation began
             await self._follow(conn, receipt.conversation_id)
         conn.send(Ack(client_id=say.client_id, id=receipt.message_id, conversation_id=receipt.conversation_id))
+
+    async def _rate(self, conn: _Connection, rate: Rate) -> None:
+        if conn.session is None or conn.conversation_id is None:
+            raise ProtocolError("hello_required", "send a hello frame first")
+        await self._hub.feedback(conn.conversation_id, rate.message_id, rate.helpful, rate.comment)
+        conn.send(FeedbackReceived(message_id=rate.message_id))

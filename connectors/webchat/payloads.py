@@ -29,7 +29,15 @@ class Ping(msgspec.Struct, kw_only=True):
     pass
 
 
-FRAMES: dict[str, type[msgspec.Struct]] = {"hello": Hello, "message": Say, "ping": Ping}
+class Rate(msgspec.Struct, kw_only=True):
+    """The customer's verdict on one bot answer (the ``message`` event's ``id``)."""
+
+    message_id: Short
+    helpful: bool
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+FRAMES: dict[str, type[msgspec.Struct]] = {"hello": Hello, "message": Say, "ping": Ping, "feedback": Rate}
 
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):
@@ -46,6 +54,10 @@ class Ack(msgspec.Struct, tag="ack", tag_field="type", kw_only=True):
 
 class Pong(msgspec.Struct, tag="pong", tag_field="type"):
     pass
+
+
+class FeedbackReceived(msgspec.Struct, tag="feedback_received", tag_field="type", kw_only=True):
+    message_id: str
 
 
 class ErrorFrame(msgspec.Struct, tag="error", tag_field="type", kw_only=True, omit_defaults=True):

@@ -101,3 +101,8 @@ class ConversationController(Controller):
     @post("/{conversation_id:str}/transfer", status_code=200)
     async def transfer(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
         return await _out(request, await runtime_of(request).pipeline.transfer_to_queue(user, conversation_id))
+
+    @post("/{conversation_id:str}/to-bot", status_code=200)
+    async def to_bot(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        """Hand the conversation back to the bot."""
+        return await _out(request, await runtime_of(request).pipeline.transfer_to_bot(user, conversation_id))

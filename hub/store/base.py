@@ -31,7 +31,8 @@ from hub.models import (
 from hub.store.knowledge import KnowledgeStore
 
 CONVERSATION_FIELDS = frozenset(
-    {"state", "agent_id", "handoff_reason", "queued_at", "resolved_at", "updated_at"}
+    {"state", "agent_id", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at", "resolved_at",
+     "updated_at"}
 )
 
 

@@ -125,10 +125,8 @@ class SQLiteKnowledge(KnowledgeStore):
                                                        _encode(miss))))
 
     async def misses(self, status: MissStatus | None = None, limit: int = 500) -> list[Miss]:
-        if status is None:
-            sql, args = "SELECT doc FROM misses ORDER BY created_at DESC, id LIMIT ?", (limit,)
-        else:
-            sql, args = "SELECT doc FROM misses WHERE status = ? ORDER BY created_at DESC, id LIMIT ?", (status, limit)
+        where, args = ("", [limit]) if status is None else ("WHERE status = ? ", [status.value, limit])
+        sql = f"SELECT doc FROM misses {where}ORDER BY created_at DESC, id LIMIT ?"
         return await self._store._fetch_many(sql, args, Miss)
 
     async def set_miss_status(self, miss_id: str, status: MissStatus, article_id: str | None = None) -> Miss:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from kb.embedder import Embedder
-from kb.lexical import BM25
 from kb.hybrid import Entry, HybridIndex
+from kb.lexical import BM25
 from kb.text import normalise, tokens
 from kb.vectors import VectorIndex
 

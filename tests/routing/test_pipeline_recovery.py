@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot import Bot
+from bot import Bot, Policy
 from hub.bus import Bus
-from hub.envelopes import BotDecision, InboundMessage
+from hub.envelopes import BotDecision, BotView, InboundMessage
 from hub.errors import NotFound
 from hub.models import Channel, ConversationState
 from hub.pipeline import Pipeline
@@ -26,11 +26,11 @@ class FlakyBot(Bot):
 
     fail_next = False
 
-    async def respond(self, text: str) -> BotDecision:
+    async def respond(self, view: BotView) -> BotDecision:
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("the model server went away")
-        return await super().respond(text)
+        return await super().respond(view)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
     bus = Bus(redis)
     await bus.start()
     scripts = Scripts(redis)
-    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(),
+    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(None, Policy(0.75)),
                    Presence(redis, 30))
     await bus.stop()
     await store.close()

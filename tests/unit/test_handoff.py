@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot import Bot
 from bot.handoff import asks_for_person
 
 
@@ -17,9 +16,3 @@ def test_asks_for_person(text: str) -> None:
 @pytest.mark.parametrize("text", ["hello", "where is my parcel", "humanity", "agenda for today", "我的订单", "工人"])
 def test_does_not_ask_for_person(text: str) -> None:
     assert not asks_for_person(text)
-
-
-async def test_bot_without_knowledge_hands_off_with_the_reason() -> None:
-    bot = Bot()
-    assert (await bot.respond("转人工")).handoff_reason == "customer_request"
-    assert (await bot.respond("what are your opening hours")).handoff_reason == "no_knowledge"
