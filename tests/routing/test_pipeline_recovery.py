@@ -40,7 +40,7 @@ async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
     bus = Bus(redis)
     await bus.start()
     scripts = Scripts(redis)
-    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(None, Policy(0.75)),
+    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(None, Policy(1.0)),
                    Presence(redis, 30))
     await bus.stop()
     await store.close()

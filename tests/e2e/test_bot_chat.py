@@ -1,0 +1,99 @@
+"""The bot in a real hub: a customer's question answered from the KB, then 转人工 to an agent, and back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.support.clients import Agent, Customer
+from tests.support.hub import HubServer
+from tests.support.kb import publish, signed_in
+
+HOURS = {"title": "Opening hours", "question": "What are your opening hours?",
+         "answer": "We are open 9:00-18:00, Monday to Friday.", "similar": ["when are you open", "营业时间是几点"]}
+REFUND = {"title": "Refunds", "question": "How do I get a refund?", "answer": "Open Orders, then Refund.",
+          "similar": ["I want my money back", "怎么退款"]}
+
+
+@pytest.fixture
+async def admin(hub: HubServer) -> AsyncIterator[httpx.AsyncClient]:
+    http = await signed_in(hub.http, "admin", hub.demo_password("admin"))
+    yield http
+    await http.aclose()
+
+
+async def test_bot_answers_then_hands_off_on_request_and_the_agent_takes_over(
+        hub: HubServer, agent: Agent, admin: httpx.AsyncClient) -> None:
+    hours = await publish(admin, **HOURS)
+    await publish(admin, **REFUND)
+    customer, _ = await Customer.open(hub.ws, name="王芳", locale="zh-CN")
+
+    await customer.say("when are you open?")
+    answer = await customer.next("message", where=lambda f: f["role"] == "bot")
+    assert answer["text"] == HOURS["answer"] and answer["source"] == f"{hours['id']}@1"
+
+    await customer.say("转人工")
+    queued = await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert queued["reason"] == "customer_request"
+    offer = await agent.next("offer")
+    assert offer["reason"] == "customer_request"
+    assert "asked for a person" in offer["summary"] and "when are you open?" in offer["summary"]
+    (await agent.http.post(f"/api/conversations/{offer['conversation_id']}/accept")).raise_for_status()
+    listed = await agent.http.get(f"/api/conversations/{customer.conversation_id}")
+    assert listed.json()["handoff_reason"] == "customer_request"
+
+    await customer.say("怎么退款")  # assigned to a person: the bot stays silent
+    await agent.next("message", where=lambda f: f["text"] == "怎么退款")
+    await agent.reply(customer.conversation_id, "我来帮您处理退款")
+    await customer.next("message", where=lambda f: f["role"] == "agent")
+    history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
+    roles = [m["role"] for m in history.json()]
+    assert roles == ["customer", "bot", "customer", "customer", "agent"]
+
+    back = await agent.http.post(f"/api/conversations/{customer.conversation_id}/to-bot")
+    assert back.status_code == 200 and back.json()["state"] == "bot"
+    await customer.say("营业时间是几点")
+    again = await customer.next("message", where=lambda f: f["role"] == "bot")
+    assert again["source"] == f"{hours['id']}@1"
+
+
+async def test_a_not_helpful_answer_hands_off_and_unanswered_questions_are_logged(
+        hub: HubServer, agent: Agent, admin: httpx.AsyncClient) -> None:
+    await publish(admin, **HOURS)
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("what is the capital of mongolia")
+    rephrase = await customer.next("message", where=lambda f: f["role"] == "bot")
+    assert rephrase["source"] == "rephrase"
+    await customer.send({"type": "feedback", "message_id": rephrase["id"], "helpful": False})
+    refused = await customer.next("error")
+    assert refused["code"] == "unknown_message"  # only answers from the KB take feedback
+
+    await customer.say("when are you open?")
+    answer = await customer.next("message", where=lambda f: f["role"] == "bot" and f["source"] != "rephrase")
+    await customer.send({"type": "feedback", "message_id": answer["id"], "helpful": False, "comment": "wrong"})
+    assert (await customer.next("feedback_received"))["message_id"] == answer["id"]
+    queued = await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert queued["reason"] == "negative_feedback"
+    offer = await agent.next("offer")
+    assert offer["suggestions"] and offer["suggestions"][0]["title"] == "Opening hours"
+
+    misses = (await admin.get("/api/kb/misses")).json()
+    assert [m["text"] for m in misses] == ["what is the capital of mongolia"]
+    assert misses[0]["reason"] == "rephrase"
+
+
+async def test_the_bot_hands_off_after_two_unanswered_turns(hub: HubServer, agent: Agent,
+                                                            admin: httpx.AsyncClient) -> None:
+    await publish(admin, **HOURS)
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("tell me about volcanoes")
+    await customer.next("message", where=lambda f: f["role"] == "bot")
+    await customer.say("what about glaciers then")
+    queued = await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert queued["reason"] == "unanswered_turns"
+    await customer.say("hello?")  # waiting in the queue: the bot says nothing more
+    await agent.accept_next_offer()
+    history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
+    assert [m["role"] for m in history.json()] == ["customer", "bot", "customer", "customer"]

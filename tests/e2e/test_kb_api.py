@@ -1,0 +1,180 @@
+"""The KB API on a real hub: the workflow with its roles, versions, search, synonyms, and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from tests.support.clients import Customer
+from tests.support.hub import HubServer
+from tests.support.kb import publish, signed_in
+
+ARTICLE = {"title": "Lost card", "question": "I lost my card, what do I do?",
+           "answer": "Freeze it in the app, then order a new one.", "similar": ["my card was stolen"],
+           "variants": {"voice": "Freeze the card in the app."}, "category": "Cards/Security", "tags": ["card"]}
+
+
+@pytest.fixture(scope="module")
+def kb_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubServer]:
+    with HubServer(tmp_path_factory.mktemp("kb") / "hub", env={"HUB_LOGIN_ATTEMPTS_PER_MIN": "1000"}) as server:
+        for name, role in (("ed", "editor"), ("rev", "reviewer"), ("ag", "agent")):
+            assert server.add_user(name, "pw-" + name, role).returncode == 0
+        yield server
+
+
+@pytest.fixture
+async def users(kb_hub: HubServer) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    clients = {name: await signed_in(kb_hub.http, name, "pw-" + name) for name in ("ed", "rev", "ag")}
+    yield clients
+    for client in clients.values():
+        await client.aclose()
+
+
+async def _step(http: httpx.AsyncClient, article: dict, step: str, **extra) -> httpx.Response:
+    return await http.post(f"/api/kb/articles/{article['id']}/{step}", json={"revision": article["revision"], **extra})
+
+
+async def test_editor_drafts_reviewer_publishes_and_the_bot_can_answer(users: dict[str, httpx.AsyncClient]) -> None:
+    ed, rev, ag = users["ed"], users["rev"], users["ag"]
+    assert (await ag.post("/api/kb/articles", json=ARTICLE)).status_code == 403  # agents read only
+    draft = (await ed.post("/api/kb/articles", json=ARTICLE)).json()
+    assert draft["status"] == "draft" and draft["live_version"] is None
+    submitted = (await _step(ed, draft, "submit")).json()
+    refused = await _step(ed, submitted, "publish")
+    assert refused.status_code == 403 and refused.json()["code"] == "role_forbidden"
+    rejected = (await _step(rev, submitted, "reject", note="say which app")).json()
+    assert rejected["status"] == "draft" and rejected["review_note"] == "say which app"
+    resubmitted = (await _step(ed, rejected, "submit")).json()
+    published = (await _step(rev, resubmitted, "publish")).json()
+    assert published["status"] == "published" and published["live_version"] == 1
+
+    found = (await ag.get("/api/kb/search", params={"q": "someone stole my card", "channel": "voice"})).json()
+    assert found["suggestions"][0]["ref"] == f"{draft['id']}@1"
+    assert found["suggestions"][0]["answer"] == "Freeze the card in the app."
+    listed = (await ag.get("/api/kb/articles", params={"category": "Cards", "tag": "card"})).json()
+    assert [a["id"] for a in listed] == [draft["id"]]
+
+
+async def test_versions_diff_and_rollback(users: dict[str, httpx.AsyncClient]) -> None:
+    rev = users["rev"]
+    v1 = await publish(rev, **{**ARTICLE, "title": "Versioned"})
+    edited = await rev.put(f"/api/kb/articles/{v1['id']}", json={
+        "revision": v1["revision"], "content": {**ARTICLE, "title": "Versioned", "answer": "Call 95555 at once."}})
+    assert edited.status_code == 200 and edited.json()["status"] == "draft"
+    assert edited.json()["live_version"] == 1  # the published version stays live while the draft is edited
+    v2 = (await _step(rev, (await _step(rev, edited.json(), "submit")).json(), "publish")).json()
+    assert v2["live_version"] == 2
+    changes = (await rev.get(f"/api/kb/articles/{v1['id']}/diff", params={"from": 1, "to": 2})).json()
+    assert list(changes) == ["answer"] and "+Call 95555 at once." in changes["answer"]
+    rolled = await rev.post(f"/api/kb/articles/{v1['id']}/rollback", json={"revision": v2["revision"], "version": 1})
+    assert rolled.status_code == 200 and rolled.json()["live_version"] == 3
+    assert rolled.json()["content"]["answer"] == ARTICLE["answer"]
+    history = (await rev.get(f"/api/kb/articles/{v1['id']}/versions")).json()
+    assert [(v["version"], v["note"]) for v in history] == [(1, None), (2, None), (3, "rollback to 1")]
+
+
+async def test_disabled_and_archived_articles_are_not_answered(users: dict[str, httpx.AsyncClient]) -> None:
+    rev, ag = users["rev"], users["ag"]
+    article = await publish(rev, title="Parking", question="Where can I park at the airport?",
+                            answer="Car park P2, next to terminal 2.", similar=["airport parking"])
+
+    async def top() -> str | None:
+        found = (await ag.get("/api/kb/search", params={"q": "where can I park"})).json()["suggestions"]
+        return found[0]["ref"].split("@")[0] if found else None
+
+    assert await top() == article["id"]
+    disabled = (await _step(rev, article, "disable")).json()
+    assert disabled["live_version"] is None and await top() != article["id"]
+    enabled = (await _step(rev, disabled, "enable")).json()
+    assert await top() == article["id"]
+    archived = (await _step(rev, enabled, "archive")).json()
+    assert archived["status"] == "archived" and await top() != article["id"]
+
+
+async def test_synonyms_apply_to_search(users: dict[str, httpx.AsyncClient]) -> None:
+    ed, rev, ag = users["ed"], users["rev"], users["ag"]
+    article = await publish(rev, title="Alipay", question="Can I pay with alipay?", answer="Yes.")
+    saved = await ed.put("/api/kb/synonyms", json={"groups": [["alipay", "zfb", "支付宝"], ["", "lonely"]]})
+    assert saved.json() == {"groups": [["alipay", "zfb", "支付宝"]]}
+    found = (await ag.get("/api/kb/search", params={"q": "pay by zfb"})).json()
+    assert found["suggestions"][0]["ref"] == f"{article['id']}@1"
+    assert (await ag.put("/api/kb/synonyms", json={"groups": []})).status_code == 403
+
+
+async def test_a_stale_revision_is_refused_and_changes_nothing(users: dict[str, httpx.AsyncClient]) -> None:
+    ed = users["ed"]
+    draft = (await ed.post("/api/kb/articles", json={**ARTICLE, "title": "Stale"})).json()
+    first = await ed.put(f"/api/kb/articles/{draft['id']}", json={"revision": 1, "content": {**ARTICLE, "title": "A"}})
+    second = await ed.put(f"/api/kb/articles/{draft['id']}", json={"revision": 1, "content": {**ARTICLE, "title": "B"}})
+    assert first.status_code == 200 and second.status_code == 409 and second.json()["code"] == "stale_revision"
+    assert (await ed.get(f"/api/kb/articles/{draft['id']}")).json()["content"]["title"] == "A"
+
+
+BAD_BODIES = [
+    ({}, "invalid_request"),
+    ({**ARTICLE, "title": "  "}, "missing_field"),
+    ({**ARTICLE, "answer": "x" * 4001}, "too_long"),
+    ({**ARTICLE, "variants": {"fax": "no"}}, "invalid_request"),
+    ({**ARTICLE, "similar": "not a list"}, "invalid_request"),
+    ({**ARTICLE, "valid_from": "2026-02-01T00:00:00Z", "valid_to": "2026-01-01T00:00:00Z"}, "invalid_field"),
+    ({**ARTICLE, "valid_from": "yesterday"}, "invalid_request"),
+]
+
+
+@pytest.mark.parametrize(("body", "code"), BAD_BODIES)
+async def test_bad_article_bodies_get_a_clear_400_and_store_nothing(users: dict[str, httpx.AsyncClient], body: dict,
+                                                                  code: str) -> None:
+    ed = users["ed"]
+    before = len((await ed.get("/api/kb/articles")).json())
+    response = await ed.post("/api/kb/articles", json=body)
+    assert response.status_code == 400 and response.json()["code"] == code, response.text
+    assert "Traceback" not in response.text
+    assert len((await ed.get("/api/kb/articles")).json()) == before
+
+
+async def test_bad_requests_to_every_other_endpoint(users: dict[str, httpx.AsyncClient]) -> None:
+    ed, rev = users["ed"], users["rev"]
+    draft = (await ed.post("/api/kb/articles", json={**ARTICLE, "title": "Bad input"})).json()
+    cases = [
+        (ed.get("/api/kb/articles/nope"), 404, "not_found"),
+        (ed.post(f"/api/kb/articles/{draft['id']}/fly", json={"revision": 1}), 404, "unknown_step"),
+        (ed.post(f"/api/kb/articles/{draft['id']}/submit", json={}), 400, "invalid_request"),
+        (ed.post(f"/api/kb/articles/{draft['id']}/submit", json={"revision": 0}), 400, "invalid_request"),
+        (ed.post(f"/api/kb/articles/{draft['id']}/restore", json={"revision": 1}), 409, "illegal_transition"),
+        (rev.post(f"/api/kb/articles/{draft['id']}/publish", json={"revision": 1}), 409, "illegal_transition"),
+        (rev.post(f"/api/kb/articles/{draft['id']}/rollback", json={"revision": 1, "version": 1}), 404, "not_found"),
+        (ed.get(f"/api/kb/articles/{draft['id']}/diff", params={"from": 1}), 404, "not_found"),
+        (ed.get(f"/api/kb/articles/{draft['id']}/diff"), 400, "invalid_request"),
+        (ed.get("/api/kb/search"), 400, "invalid_request"),
+        (ed.get("/api/kb/search", params={"q": "x", "channel": "fax"}), 400, "invalid_request"),
+        (ed.get("/api/kb/articles", params={"status": "lost"}), 400, "invalid_request"),
+        (ed.put("/api/kb/synonyms", json={"groups": "alipay"}), 400, "invalid_request"),
+        (ed.put("/api/kb/synonyms", json={"groups": [["x" * 101, "y"]]}), 400, "too_long"),
+        (ed.post("/api/kb/misses/draft", json={"miss_ids": [], "title": "t", "answer": "a"}), 400, "invalid_request"),
+        (ed.post("/api/kb/misses/draft", json={"miss_ids": ["nope"], "title": "t", "answer": "a"}), 404, "not_found"),
+        (ed.post("/api/kb/misses/nope/dismiss"), 404, "not_found"),
+    ]
+    for request, status, code in cases:
+        response = await request
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+    async with httpx.AsyncClient(base_url=str(ed.base_url)) as anonymous:
+        assert (await anonymous.get("/api/kb/articles")).json()["code"] == "unauthorized"
+    unchanged = (await ed.get(f"/api/kb/articles/{draft['id']}")).json()
+    assert unchanged["revision"] == 1 and unchanged["status"] == "draft"
+
+
+async def test_missed_questions_become_a_draft(kb_hub: HubServer, users: dict[str, httpx.AsyncClient]) -> None:
+    ed = users["ed"]
+    customer, _ = await Customer.open(kb_hub.ws)
+    await customer.say("do you sell gift cards")
+    await customer.next("message", where=lambda f: f["role"] == "bot")
+    await customer.close()
+    misses = (await ed.get("/api/kb/misses")).json()
+    mine = [m for m in misses if m["text"] == "do you sell gift cards"]
+    assert mine and mine[0]["status"] == "open"
+    drafted = await ed.post("/api/kb/misses/draft", json={"miss_ids": [mine[0]["id"]], "title": "Gift cards",
+                                                          "answer": "Yes, at every counter."})
+    assert drafted.status_code == 201 and drafted.json()["content"]["question"] == "do you sell gift cards"
+    assert mine[0]["id"] not in [m["id"] for m in (await ed.get("/api/kb/misses")).json()]
