@@ -72,6 +72,13 @@ class BotDecision(msgspec.Struct, frozen=True, kw_only=True):
         return self.handoff_reason is not None
 
 
+class Assistance(msgspec.Struct, frozen=True, kw_only=True):
+    """What agent assist offers for one customer message."""
+
+    suggestions: list[Suggested] = []
+    draft: str | None = None  # an LLM-written reply, when a model is configured
+
+
 class MessageEvent(msgspec.Struct, tag="message", tag_field="type", kw_only=True, omit_defaults=True):
     """A message of a conversation, as every websocket (customer or agent) receives it."""
 
@@ -111,7 +118,16 @@ class OfferWithdrawnEvent(msgspec.Struct, tag="offer_withdrawn", tag_field="type
     reason: str
 
 
-Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent
+class SuggestionsEvent(msgspec.Struct, tag="suggestions", tag_field="type", kw_only=True, omit_defaults=True):
+    """Agent assist for the conversation's latest customer message, to its agent only."""
+
+    conversation_id: str
+    message_id: str
+    suggestions: list[Suggested] = []
+    draft: str | None = None
+
+
+Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):

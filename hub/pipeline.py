@@ -7,13 +7,16 @@ customer's or the agent's websocket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
 from bot import Bot
+from bot.assist import Assistant
 from bot.handoff import NEGATIVE_FEEDBACK
 from hub import keys
 from hub.auth import customer_token, token_fingerprint
@@ -29,6 +32,7 @@ from hub.envelopes import (
     Receipt,
     Session,
     StatusEvent,
+    SuggestionsEvent,
     Turn,
 )
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -71,14 +75,16 @@ def ms(moment: datetime) -> int:
 
 class Pipeline:
     def __init__(self, settings: Settings, store: Store, router: Router, bus: Bus, bot: Bot,
-                 presence: Presence) -> None:
+                 presence: Presence, assistant: Assistant | None = None) -> None:
         self.settings = settings
         self.store = store
         self.router = router
         self.bus = bus
         self.bot = bot
         self.presence = presence
+        self.assistant = assistant or Assistant(bot.knowledge, bot.writer)
         self._names: dict[str, str] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     # ----- events -----------------------------------------------------------------------------
     async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
@@ -187,6 +193,8 @@ class Pipeline:
             await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
             if conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
+            elif conversation.state is S.ASSIGNED and conversation.agent_id:
+                self._later(self.push_assistance(conversation.agent_id, conversation, stored))
         else:
             await self._resume_turn(stored)
         return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
@@ -219,6 +227,44 @@ class Pipeline:
 
     async def unwatch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
         await self.bus.unsubscribe(keys.conversation_events(conversation_id), handler)
+
+    # ----- agent assist --------------------------------------------------------------------------
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work that must not delay the customer's ack; its failure is logged, never raised."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    async def push_assistance(self, agent_id: str, conversation: Conversation, message: Message) -> None:
+        """Suggested replies for the customer's message, to the agent working the conversation."""
+        help_ = await self.assistant.assist(message.text, conversation.channel)
+        if help_.suggestions or help_.draft:
+            await self.publish(SuggestionsEvent(conversation_id=conversation.id, message_id=message.id,
+                                                suggestions=help_.suggestions, draft=help_.draft), None, agent_id)
+
+    async def _last_from_customer(self, conversation: Conversation) -> Message | None:
+        recent = await self.store.messages(conversation.id, max(0, conversation.last_seq - BOT_MEMORY))
+        return next((m for m in reversed(recent) if m.role is Role.CUSTOMER), None)
+
+    async def _assist_on_accept(self, agent_id: str, conversation: Conversation) -> None:
+        last = await self._last_from_customer(conversation)
+        if last is not None:
+            await self.push_assistance(agent_id, conversation, last)
+
+    async def latest_assistance(self, user: User, conversation_id: str) -> SuggestionsEvent:
+        """Agent assist on demand: for the conversation's latest customer message."""
+        conversation = await self._assigned_to(user, conversation_id)
+        last = await self._last_from_customer(conversation)
+        if last is None:
+            return SuggestionsEvent(conversation_id=conversation.id, message_id="")
+        help_ = await self.assistant.assist(last.text, conversation.channel)
+        return SuggestionsEvent(conversation_id=conversation.id, message_id=last.id, suggestions=help_.suggestions,
+                                draft=help_.draft)
 
     # ----- the bot and the queue --------------------------------------------------------------
     async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
@@ -359,6 +405,7 @@ class Pipeline:
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
+        self._later(self._assist_on_accept(user.id, conversation))
         return conversation
 
     async def decline(self, user: User, conversation_id: str) -> None:

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from hub.api.deps import current_user, runtime_of
-from hub.envelopes import MessageEvent
+from hub.envelopes import MessageEvent, SuggestionsEvent
 from hub.errors import Forbidden
 from hub.models import Conversation, ConversationState, User, iso
 from hub.pipeline import MANAGER_ROLES
@@ -106,3 +106,8 @@ class ConversationController(Controller):
     async def to_bot(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
         """Hand the conversation back to the bot."""
         return await _out(request, await runtime_of(request).pipeline.transfer_to_bot(user, conversation_id))
+
+    @get("/{conversation_id:str}/suggestions")
+    async def suggestions(self, request: Request, user: User, conversation_id: str) -> SuggestionsEvent:
+        """Agent assist for the latest customer message (also pushed to the agent's socket as it arrives)."""
+        return await runtime_of(request).pipeline.latest_assistance(user, conversation_id)

@@ -45,7 +45,13 @@ async def test_bot_answers_then_hands_off_on_request_and_the_agent_takes_over(
     assert listed.json()["handoff_reason"] == "customer_request"
 
     await customer.say("怎么退款")  # assigned to a person: the bot stays silent
-    await agent.next("message", where=lambda f: f["text"] == "怎么退款")
+    asked = await agent.next("message", where=lambda f: f["text"] == "怎么退款")
+    assist = await agent.next("suggestions", where=lambda f: f["message_id"] == asked["id"])
+    assert assist["conversation_id"] == customer.conversation_id
+    assert assist["suggestions"][0]["title"] == "Refunds"
+    assert assist["suggestions"][0]["answer"] == REFUND["answer"]
+    on_demand = (await agent.http.get(f"/api/conversations/{customer.conversation_id}/suggestions")).json()
+    assert on_demand["message_id"] == assist["message_id"] and on_demand["suggestions"] == assist["suggestions"]
     await agent.reply(customer.conversation_id, "我来帮您处理退款")
     await customer.next("message", where=lambda f: f["role"] == "agent")
     history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
