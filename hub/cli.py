@@ -1,17 +1,19 @@
-"""The ``hub`` command: serve the hub, and manage users."""
+"""The ``hub`` command: serve the hub, manage users, import and export the knowledge base."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from hub.auth import hash_password
-from hub.errors import Conflict
+from hub.errors import Conflict, HubError
 from hub.ids import new_id
 from hub.models import User, UserRole, utcnow
 from hub.settings import Settings
 from hub.store import open_store
+from kb.articles import ArticleContent
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -46,6 +48,53 @@ async def _add_user(args: argparse.Namespace) -> int:
     return 0
 
 
+CLI_USER = User(id="cli", username="cli", password_hash="", role=UserRole.ADMIN, created_at=utcnow())
+
+
+async def _kb(args: argparse.Namespace) -> int:
+    from hub.library import Library
+
+    store = open_store(Settings.from_env())
+    await store.open()
+    try:
+        library = Library(store, None)
+        if args.action == "import":
+            contents = _read_articles(args.path)
+            done = await library.import_contents(CLI_USER, contents, args.publish)
+            print(f"imported {len(done)} article(s) as {'published' if args.publish else 'drafts'}")
+        else:
+            _write_articles(await library.export(), args.format, args.out)
+            print(f"exported to {args.out}")
+    except HubError as exc:
+        print(f"hub: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    return 0
+
+
+def _read_articles(path: Path) -> list[ArticleContent]:
+    from kb import porting
+
+    if path.is_dir():
+        return porting.read_folder(path)
+    data = path.read_bytes()
+    return porting.read_csv(data) if path.suffix.lower() == ".csv" else porting.read_json(data)
+
+
+def _write_articles(contents: list[ArticleContent], format: str, out: Path) -> None:
+    from kb import porting
+
+    if format == "md":
+        out.mkdir(parents=True, exist_ok=True)
+        for number, content in enumerate(contents, start=1):
+            (out / f"{number:05d}.md").write_text(porting.write_markdown(content), encoding="utf-8")
+    elif format == "csv":
+        out.write_text(porting.write_csv(contents), encoding="utf-8")
+    else:
+        out.write_bytes(porting.write_json(contents))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Omnichannel contact-centre hub")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in UserRole])
     add.add_argument("--display-name")
     add.add_argument("--capacity", type=int, help="concurrent chats (default HUB_AGENT_CAPACITY)")
+    kb = commands.add_parser("kb", help="knowledge base import and export").add_subparsers(dest="action",
+                                                                                           required=True)
+    load = kb.add_parser("import", help="import articles from a .json or .csv file, or a folder of .md files")
+    load.add_argument("path", type=Path)
+    load.add_argument("--publish", action="store_true", help="publish them at once (default: drafts)")
+    dump = kb.add_parser("export", help="export every article that is not archived")
+    dump.add_argument("--format", choices=["json", "csv", "md"], default="json")
+    dump.add_argument("--out", type=Path, required=True, help="a file (json, csv) or a folder (md)")
     return parser
 
 
@@ -67,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "kb":
+        return asyncio.run(_kb(args))
     return asyncio.run(_add_user(args))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from hub.errors import Forbidden, InvalidInput, NotFound
+from hub.errors import Forbidden, HubError, InvalidInput, NotFound
 from hub.ids import new_id
 from hub.kb_index import LiveKnowledge
 from hub.models import User, UserRole, utcnow
@@ -19,6 +19,16 @@ from hub.store import Store
 from kb.articles import Action, Article, ArticleContent, ArticleStatus, ArticleVersion, checked, diff, next_status
 from kb.feedback import Miss, MissStatus
 from kb.synonyms import checked_groups
+
+BULK_ACTIONS = ("submit", "publish", "reject", "archive", "restore", "enable", "disable")
+
+
+class BulkResult(msgspec.Struct, omit_defaults=True):
+    id: str
+    ok: bool
+    code: str | None = None
+    detail: str | None = None
+
 
 WRITERS = frozenset({UserRole.EDITOR, UserRole.REVIEWER, UserRole.ADMIN})
 REVIEWERS = frozenset({UserRole.REVIEWER, UserRole.ADMIN})
@@ -30,10 +40,15 @@ def require(user: User, roles: frozenset[UserRole], what: str) -> None:
 
 
 class Library:
-    def __init__(self, store: Store, live: LiveKnowledge) -> None:
+    def __init__(self, store: Store, live: LiveKnowledge | None) -> None:
+        """Without ``live`` (the command line), running hubs pick changes up on their next reconcile."""
         self.store = store
         self.kb = store.knowledge
-        self.live = live
+        self._live = live
+
+    async def _changed(self) -> None:
+        if self._live is not None:
+            await self._live.changed()
 
     # ----- editing ------------------------------------------------------------------------------
     async def create(self, user: User, content: ArticleContent) -> Article:
@@ -65,7 +80,7 @@ class Library:
         updated = await self._save(user, article, revision, status=next_status(article.status, action),
                                    review_note=note if action is Action.REJECT else article.review_note)
         if was_live != (updated.live_version is not None):
-            await self.live.changed()
+            await self._changed()
         return updated
 
     async def set_enabled(self, user: User, article_id: str, enabled: bool, revision: int) -> Article:
@@ -73,7 +88,7 @@ class Library:
         article = await self.kb.get_article(article_id)
         updated = await self._save(user, article, revision, enabled=enabled)
         if article.live_version != updated.live_version:
-            await self.live.changed()
+            await self._changed()
         return updated
 
     # ----- publishing and versions ----------------------------------------------------------------
@@ -94,7 +109,7 @@ class Library:
                                   f"rollback to {version}")
 
     async def _freeze(self, user: User, article: Article, revision: int, content: ArticleContent,
-                      status: ArticleStatus, note: str | None) -> Article:
+                      status: ArticleStatus, note: str | None, announce: bool = True) -> Article:
         if article.revision != revision:  # checked first, so a stale copy leaves no version behind
             await self.kb.update_article(article, revision)
         number = article.latest_version + 1
@@ -102,7 +117,8 @@ class Library:
                                                  published_at=utcnow(), published_by=user.id, note=note))
         updated = await self._save(user, article, revision, content=content, status=status,
                                    published_version=number, latest_version=number, review_note=None)
-        await self.live.changed()
+        if announce:
+            await self._changed()
         return updated
 
     async def versions(self, article_id: str) -> list[ArticleVersion]:
@@ -130,12 +146,51 @@ class Library:
                 and (tag is None or tag in a.content.tags)
                 and (not needle or needle in a.content.title.casefold() or needle in a.content.question.casefold())]
 
+    # ----- import, export and bulk operations ------------------------------------------------------
+    async def import_contents(self, user: User, contents: Sequence[ArticleContent], publish: bool) -> list[Article]:
+        """Every content (already checked as a whole: see kb.porting) becomes a draft, or is published."""
+        require(user, REVIEWERS if publish else WRITERS, "publish articles" if publish else "write articles")
+        articles = []
+        for content in contents:
+            article = await self.create(user, content)
+            if publish:
+                article = await self._freeze(user, article, article.revision, article.content,
+                                             ArticleStatus.PUBLISHED, "imported", announce=False)
+            articles.append(article)
+        if publish:
+            await self._changed()
+        return articles
+
+    async def export(self, status: ArticleStatus | None = None) -> list[ArticleContent]:
+        articles = await self.kb.list_articles(status)
+        return [a.content for a in sorted(articles, key=lambda a: a.created_at)
+                if status is not None or a.status is not ArticleStatus.ARCHIVED]
+
+    async def bulk(self, user: User, action: str, article_ids: Sequence[str]) -> list[BulkResult]:
+        """One action on many articles, each at its current revision; each result says ok or why not."""
+        results = []
+        for article_id in dict.fromkeys(article_ids):
+            try:
+                article = await self.kb.get_article(article_id)
+                await self._one_of_bulk(user, action, article)
+                results.append(BulkResult(id=article_id, ok=True))
+            except HubError as exc:
+                results.append(BulkResult(id=article_id, ok=False, code=exc.code, detail=exc.detail))
+        return results
+
+    async def _one_of_bulk(self, user: User, action: str, article: Article) -> Article:
+        if action == "publish":
+            return await self.publish(user, article.id, article.revision)
+        if action in ("enable", "disable"):
+            return await self.set_enabled(user, article.id, action == "enable", article.revision)
+        return await self.transition(user, article.id, Action(action), article.revision)
+
     # ----- synonyms and the missed-questions log ----------------------------------------------
     async def set_synonyms(self, user: User, groups: list[list[str]]) -> list[list[str]]:
         require(user, WRITERS, "change synonyms")
         cleaned = checked_groups(groups)
         await self.kb.set_synonyms(cleaned)
-        await self.live.changed()
+        await self._changed()
         return cleaned
 
     async def misses(self, status: MissStatus | None) -> list[Miss]:

@@ -98,6 +98,7 @@ class Runtime:
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
                     await self.upkeep.reconcile()
+                    await self.knowledge.refresh()  # also catches changes made from the command line
             except Exception:
                 log.exception("sweep failed; retrying")
 

@@ -8,20 +8,22 @@ reviewers and admins publish, reject, roll back and switch articles on and off. 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import Provide
 from litestar.params import Parameter
 
 from hub.api.deps import current_user, runtime_of
-from hub.errors import NotFound
-from hub.library import Library
+from hub.errors import InvalidInput, NotFound
+from hub.library import BulkResult, Library
 from hub.models import Channel, Suggested, User
+from kb import porting
 from kb.articles import Action, Article, ArticleContent, ArticleStatus, ArticleVersion
 from kb.feedback import Miss, MissStatus
 
+MAX_IMPORT_BYTES = 10_000_000  # Litestar's own request body limit
 Revision = Annotated[int, msgspec.Meta(ge=1)]
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
 Ids = Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(min_length=1, max_length=200)]
@@ -72,6 +74,11 @@ class DraftIn(msgspec.Struct):
     miss_ids: Ids
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     answer: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class BulkIn(msgspec.Struct):
+    action: Literal["submit", "publish", "reject", "archive", "restore", "enable", "disable"]
+    ids: Ids
 
 
 class SearchOut(msgspec.Struct):
@@ -150,6 +157,35 @@ class KnowledgeController(Controller):
         return SearchOut(confidence=round(found.confidence, 4) if found.suggestions else None,
                          suggestions=[Suggested(ref=s.ref, title=s.title, answer=s.answer, score=round(s.score, 4))
                                       for s in found.suggestions])
+
+    @post("/import", status_code=201)
+    async def import_articles(
+        self, request: Request, user: User, format: Literal["json", "csv"] = "json", publish: bool = False,
+    ) -> list[ArticleOut]:
+        """The request body is the file: a JSON list of articles, or CSV (see kb.porting). All or nothing."""
+        body = await request.body()
+        if len(body) > MAX_IMPORT_BYTES:
+            raise InvalidInput(f"an import is limited to {MAX_IMPORT_BYTES // 1_000_000} MB", code="too_long")
+        try:
+            contents = porting.read_json(body) if format == "json" else porting.read_csv(body)
+        except UnicodeDecodeError:
+            raise InvalidInput("the file is not UTF-8 text", code="invalid_import") from None
+        return [out(a) for a in await library(request).import_contents(user, contents, publish)]
+
+    @get("/export")
+    async def export(self, request: Request, user: User, format: Literal["json", "csv"] = "json",
+                     status: ArticleStatus | None = None) -> Response[bytes]:
+        contents = await library(request).export(status)
+        if format == "csv":
+            return Response(porting.write_csv(contents).encode(), media_type="text/csv; charset=utf-8",
+                            headers={"content-disposition": 'attachment; filename="kb.csv"'})
+        return Response(porting.write_json(contents), media_type="application/json",
+                        headers={"content-disposition": 'attachment; filename="kb.json"'})
+
+    @post("/bulk", status_code=200)
+    async def bulk(self, request: Request, user: User, data: BulkIn) -> list[BulkResult]:
+        """One workflow action on many articles; each result says whether it was done and, if not, why."""
+        return await library(request).bulk(user, data.action, data.ids)
 
     @get("/synonyms")
     async def synonyms(self, request: Request, user: User) -> SynonymsIn:

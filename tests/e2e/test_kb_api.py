@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.clients import Customer
-from tests.support.hub import HubServer
+from tests.support.hub import ROOT, HubServer
 from tests.support.kb import publish, signed_in
 
 ARTICLE = {"title": "Lost card", "question": "I lost my card, what do I do?",
@@ -178,3 +181,56 @@ async def test_missed_questions_become_a_draft(kb_hub: HubServer, users: dict[st
                                                           "answer": "Yes, at every counter."})
     assert drafted.status_code == 201 and drafted.json()["content"]["question"] == "do you sell gift cards"
     assert mine[0]["id"] not in [m["id"] for m in (await ed.get("/api/kb/misses")).json()]
+
+
+async def test_import_export_and_bulk_publish(kb_hub: HubServer, users: dict[str, httpx.AsyncClient]) -> None:
+    ed, rev, ag = users["ed"], users["rev"], users["ag"]
+    csv_text = ("title,question,answer,similar,answer_voice\n"
+                "Pets,Can I bring my dog?,Small pets travel in the cabin.,dog on board|宠物,Small pets may fly.\n"
+                "Meals,Is food served?,Meals are served on flights over two hours.,,\n")
+    refused = await ed.post("/api/kb/import", params={"format": "csv"},
+                            content=csv_text + "Broken,,no question\n")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_import"
+    assert "row 4" in refused.json()["detail"]
+    assert not [a for a in (await ed.get("/api/kb/articles", params={"q": "Pets"})).json()]  # nothing written
+    assert (await ed.post("/api/kb/import", params={"format": "csv", "publish": "true"},
+                          content=csv_text)).status_code == 403  # editors import drafts only
+
+    imported = await ed.post("/api/kb/import", params={"format": "csv"}, content=csv_text)
+    assert imported.status_code == 201 and [a["status"] for a in imported.json()] == ["draft", "draft"]
+    ids = [a["id"] for a in imported.json()]
+    submitted = (await ed.post("/api/kb/bulk", json={"action": "submit", "ids": ids})).json()
+    assert all(r["ok"] for r in submitted)
+    published = (await rev.post("/api/kb/bulk", json={"action": "publish", "ids": [*ids, "nope"]})).json()
+    assert [r["ok"] for r in published] == [True, True, False] and published[2]["code"] == "not_found"
+    found = (await ag.get("/api/kb/search", params={"q": "can my dog come", "channel": "voice"})).json()
+    assert found["suggestions"][0]["answer"] == "Small pets may fly."
+
+    exported = await ag.get("/api/kb/export", params={"format": "json"})
+    titles = {a["title"] for a in exported.json()}
+    assert {"Pets", "Meals"} <= titles
+    as_csv = await ag.get("/api/kb/export", params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv") and "dog on board|宠物" in as_csv.text
+    bad = await ed.post("/api/kb/import", params={"format": "json"}, content=b"\xff\xfe")
+    assert bad.status_code == 400
+
+
+def test_the_command_line_imports_a_markdown_folder_and_exports(kb_hub: HubServer, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "wifi.md").write_text("---\ntitle: Wifi\nquestion: Is there wifi?\nsimilar: [internet access]\n"
+                                    'variants: {voice: "Yes, free wifi."}\n---\nYes: join AIRPORT-FREE.\n',
+                                    encoding="utf-8")
+    env = {**kb_hub.env}
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "kb", "import", str(folder)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "imported 1 article(s) as drafts" in done.stdout, done.stderr
+    out = tmp_path / "export"
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "kb", "export", "--format", "md", "--out", str(out)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert any("Yes: join AIRPORT-FREE." in p.read_text(encoding="utf-8") for p in out.glob("*.md"))
+    (folder / "bad.md").write_text("---\ntitle: no end", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "kb", "import", str(folder)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "bad.md" in done.stderr and "Traceback" not in done.stderr
