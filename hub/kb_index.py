@@ -106,6 +106,10 @@ class LiveKnowledge:
         return retriever
 
     @property
+    def cache(self) -> VectorCache | None:
+        return self._cache
+
+    @property
     def cache_path(self) -> Path:
         return self._settings.data_dir / "kb" / "vectors.npz"
 

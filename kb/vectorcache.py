@@ -27,7 +27,8 @@ class VectorCache:
         self._path = path
         self._model = str(embedder.model_dir)
         self._vectors: dict[str, np.ndarray] = {}
-        self.loaded = 0
+        self.loaded = 0  # vectors read from the file
+        self.embedded = 0  # texts embedded since
         if path is not None and path.exists():
             self._load(path)
 
@@ -46,6 +47,7 @@ class VectorCache:
         keys = [_key(text) for text in texts]
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in self._vectors}
         if missing:
+            self.embedded += len(missing)
             for key, vector in zip(missing, self._embedder.encode(list(missing.values())), strict=True):
                 self._vectors[key] = vector
         if not keys:
