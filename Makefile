@@ -54,6 +54,7 @@ test: $(BIN)/.installed-test $(MONGO_VENV)/.installed system-deps lint
 bench: $(BIN)/.installed-test
 	mkdir -p var
 	$(BIN)/python -m tests.bench.run --out var/bench.json
+	$(BIN)/python -m tests.bench.kb --out var/bench.json
 
 clean:
 	rm -rf $(VENV) $(MONGO_VENV) var .pytest_cache .ruff_cache
