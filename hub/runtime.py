@@ -8,8 +8,12 @@ import logging
 import secrets
 import time
 
+from langchain_core.language_models import BaseChatModel
+
 from bot import Bot, Policy
 from bot.handoff import DEFAULT_SENSITIVE
+from bot.llm import close_chat_model, make_chat_model
+from bot.writer import GroundedWriter
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus
 from hub.coord import Coordination
@@ -47,6 +51,7 @@ class Runtime:
         self._stopping = asyncio.Event()
         self._next_reconcile = 0.0
         self.demo_login: list[tuple[str, str, str]] = []
+        self.chat_model: BaseChatModel | None = None
 
     async def start(self) -> None:
         await self.store.open()
@@ -59,12 +64,24 @@ class Runtime:
         self.knowledge = LiveKnowledge(self.settings, self.store, redis)
         await self.knowledge.refresh()
         self.library = Library(self.store, self.knowledge)
-        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, Bot(self.knowledge, self.policy()),
+        bot = Bot(self.knowledge, self.policy(), await self._writer())
+        self.pipeline = Pipeline(self.settings, self.store, router, self.bus, bot,
                                  Presence(redis, self.settings.presence_ttl_s))
         self.upkeep = Upkeep(self.pipeline)
         await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
+
+    async def _writer(self) -> GroundedWriter | None:
+        """The generative mode, when an LLM is configured (loaded now: a local model takes a moment)."""
+        s = self.settings
+        if s.llm_kind is None:
+            return None
+        self.chat_model = await asyncio.to_thread(
+            make_chat_model, s.llm_kind, base_url=s.llm_base_url, api_key=s.llm_api_key, model=s.llm_model,
+            model_path=s.llm_model_path, timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens,
+            n_threads=s.llm_threads)
+        return GroundedWriter(self.chat_model, passages=s.llm_passages, timeout_s=s.llm_timeout_s)
 
     def policy(self) -> Policy:
         sensitive = DEFAULT_SENSITIVE if self.settings.bot_sensitive is None else self.settings.bot_sensitive
@@ -75,6 +92,8 @@ class Runtime:
         if self._sweeper is not None:
             await stop_task(self._sweeper)
         await self.bus.stop()
+        if self.chat_model is not None:
+            await close_chat_model(self.chat_model)
         await self.coordination.stop()
         await self.store.close()
 

