@@ -23,6 +23,9 @@ BAD_FRAMES = [
     ('{"type": "message", "client_id": "b3", "text": "   "}', "empty_text"),
     (json.dumps({"type": "message", "client_id": "b4", "text": "长" * 1366}), "text_too_long"),  # 4098 bytes
     ('{"type": "hello", "token": null}', "already_started"),
+    ('{"type": "feedback", "helpful": false}', "missing_field"),
+    ('{"type": "feedback", "message_id": "m1", "helpful": "nah"}', "invalid_field"),
+    ('{"type": "feedback", "message_id": "no-such-message", "helpful": false}', "unknown_message"),
 ]
 
 
