@@ -210,3 +210,38 @@ def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServ
         customer_ctx.close()
         if restarted is not None:
             restarted.stop()
+
+
+def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: HubServer, shots: Path) -> None:
+    import httpx
+
+    with httpx.Client(base_url=hub.http, timeout=60) as http:
+        token = http.post("/api/auth/login", json={"username": "admin",
+                                                   "password": hub.demo_password("admin")}).json()["token"]
+        http.headers["authorization"] = f"Bearer {token}"
+        article = http.post("/api/kb/articles", json={
+            "title": "Opening hours", "question": "What are your opening hours?",
+            "answer": "We are open 9:00-18:00, Monday to Friday.", "similar": ["营业时间是几点"]}).json()
+        article = http.post(f"/api/kb/articles/{article['id']}/submit", json={"revision": 1}).json()
+        assert http.post(f"/api/kb/articles/{article['id']}/publish",
+                         json={"revision": article["revision"]}).status_code == 200
+    errors: list[str] = []
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 760})
+    try:
+        page = context.new_page()
+        _watch_errors(page, errors)
+        page.goto(f"{hub.http}/")
+        page.get_by_role("button", name="在线咨询").click()
+        page.get_by_label("您的消息").fill("营业时间是几点？")
+        page.get_by_label("您的消息").press("Enter")
+        answer = page.locator(".msg.bot").filter(has_text="We are open 9:00-18:00")
+        expect(answer).to_have_count(1)
+        expect(answer.get_by_role("button", name="👍 有帮助")).to_be_visible()
+        page.screenshot(path=shots / "widget-bot-answer-zh.png")
+        answer.get_by_role("button", name="👎 没帮助").click()
+        expect(answer).to_contain_text("感谢您的反馈")
+        expect(page.get_by_role("status").filter(has_text="正在等待人工客服")).to_be_visible()
+        page.screenshot(path=shots / "widget-rated-zh.png")
+        assert not errors, errors
+    finally:
+        context.close()

@@ -277,6 +277,7 @@
     title.appendChild(el("span", "chan", "· " + offer.channel));
     li.appendChild(title);
     if (offer.preview) li.appendChild(el("p", "preview", "“" + offer.preview + "”"));
+    if (offer.summary) li.appendChild(el("p", "summary", offer.summary));
     li.appendChild(el("p", "expires"));
     const buttons = el("div", "buttons");
     const accept = el("button", "primary", t("accept"));

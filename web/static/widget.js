@@ -27,6 +27,7 @@
       queuedNoPos: "Waiting for an agent", assigned: "You are chatting with {name}",
       assignedNoName: "You are chatting with an agent", resolved: "Conversation resolved",
       you: "You", agent: "Agent", assistant: "Assistant", system: "Notice", unread: "{n} new",
+      helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback",
     },
     zh: {
       launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
@@ -38,6 +39,7 @@
       queuedNoPos: "正在等待人工客服", assigned: "您正在与 {name} 对话",
       assignedNoName: "您正在与人工客服对话", resolved: "对话已结束",
       you: "我", agent: "客服", assistant: "智能助手", system: "提示", unread: "{n} 条新消息",
+      helpful: "有帮助", notHelpful: "没帮助", thanks: "感谢您的反馈",
     },
   };
 
@@ -106,6 +108,11 @@
     .empty { color: #66767a; text-align: center; margin: auto 12px; }
     .msg { max-width: 82%; display: flex; flex-direction: column; }
     .msg .who { font-size: 12px; color: #66767a; margin: 0 4px 2px; }
+    .msg .rate { display: flex; gap: 6px; margin: 4px 4px 0; font-size: 12px; color: #66767a; }
+    .msg .rate button { font: inherit; font-size: 12px; padding: 2px 8px; border: 1px solid #c9d3d6;
+      border-radius: 12px; background: #fff; color: #33464b; cursor: pointer; }
+    .msg .rate button:hover:not(:disabled) { background: #eef4f5; }
+    .msg .rate button:disabled { opacity: .5; cursor: default; }
     .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
     .customer { align-self: flex-end; align-items: flex-end; }
@@ -187,6 +194,10 @@
     ui.input.placeholder = t("placeholder");
     ui.send.textContent = t("send");
     for (const entry of S.pending.values()) markEntry(entry);
+    ui.log.querySelectorAll(".rate button").forEach((b) => {
+      b.textContent = (b.classList.contains("rate-up") ? "👍 " : "👎 ") + t(b.dataset.label);
+    });
+    ui.log.querySelectorAll('.rate[data-label="thanks"]').forEach((row) => { row.textContent = t("thanks"); });
     ui.log.querySelectorAll(".msg[data-role]").forEach((node) => {
       const who = node.querySelector(".who");
       if (who && !node.dataset.author) who.textContent = roleName(node.dataset.role);
@@ -231,8 +242,34 @@
     S.seen.add(msg.id);
     S.seq[msg.conversation_id] = Math.max(S.seq[msg.conversation_id] || 0, msg.seq || 0);
     if (msg.role === "customer" && adoptEcho(msg)) return;
-    bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
+    const node = bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
+    if (msg.role === "bot" && msg.source && msg.source.includes("@")) addRating(node, msg.id);
     if (live && !S.isOpen && msg.role !== "customer") { S.unread += 1; renderLauncher(); }
+  }
+
+  // A bot answer from the knowledge base can be rated; "not helpful" brings a person in.
+  function addRating(node, messageId) {
+    const row = el("div", "rate");
+    row.dataset.message = messageId;
+    [["up", "helpful", true], ["down", "notHelpful", false]].forEach(([cls, key, helpful]) => {
+      const button = el("button", "rate-" + cls, (helpful ? "👍 " : "👎 ") + t(key));
+      button.type = "button";
+      button.dataset.label = key;
+      button.addEventListener("click", () => {
+        if (!S.ws || S.ws.readyState !== WebSocket.OPEN) return;
+        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        S.ws.send(JSON.stringify({ type: "feedback", message_id: messageId, helpful }));
+      });
+      row.appendChild(button);
+    });
+    node.appendChild(row);
+  }
+
+  function onRated(frame) {
+    const row = Array.from(ui.log.querySelectorAll(".rate")).find((r) => r.dataset.message === frame.message_id);
+    if (!row) return;
+    row.textContent = t("thanks");
+    row.dataset.label = "thanks";
   }
 
   // The hub echoes our own message back without its client_id; match it to the pending one by text.
@@ -328,6 +365,7 @@
       case "status": return onStatus(frame);
       case "ack": return onAck(frame);
       case "error": return onError(frame);
+      case "feedback_received": return onRated(frame);
       default: return undefined; // pong
     }
   }
