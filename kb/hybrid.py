@@ -68,7 +68,7 @@ class HybridIndex:
         return self._vectors.kind
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        return self.search_vector(query, self._embedder.encode([query])[0], k)
+        return self.search_vector(query, self._embedder.encode_one(query), k)
 
     def search_vector(self, query: str, vector: np.ndarray, k: int = 5) -> list[Hit]:
         best_vector: dict[str, tuple[float, int]] = {}

@@ -82,7 +82,7 @@ class Retriever:
         if self._index is None or self._embedder is None or not text.strip():
             return Found([], float("-inf"))
         query = self.synonyms.apply(text)
-        vector = self._embedder.encode([query])[0]
+        vector = self._embedder.encode_one(query)
         return self.search_vector(query, vector, channel, now, k)
 
     def search_vector(self, query: str, vector: np.ndarray, channel: Channel | None = None,

@@ -82,3 +82,10 @@ def test_the_classifier_is_fitted_only_when_articles_have_questions_enough() -> 
     probabilities = fitted.probabilities(centres[1].astype(np.float32))
     assert max(probabilities, key=probabilities.get) == "b" and abs(sum(probabilities.values()) - 1) < 1e-6
     assert ArticleClassifier(vectors[::8], ["a", "b", "c"]).probabilities(vectors[0]) == {}
+
+
+def test_one_query_is_embedded_the_same_fast_way_as_in_a_batch(embedder: Embedder) -> None:
+    texts = ["How do I get a refund?", "托运行李的重量限制是多少？"]
+    batch = embedder.encode(texts)
+    for text, vector in zip(texts, batch, strict=True):
+        assert np.allclose(embedder.encode_one(text), vector, atol=1e-5)
