@@ -7,23 +7,20 @@ customer's or the agent's websocket.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
 from bot import Bot
 from bot.assist import Assistant
-from bot.handoff import NEGATIVE_FEEDBACK
 from hub import keys
+from hub.assisting import Assisting
 from hub.auth import customer_token, token_fingerprint
+from hub.bot_turns import BotTurns
 from hub.bus import Bus
 from hub.envelopes import (
-    BotDecision,
-    BotView,
     Event,
     InboundMessage,
     MessageEvent,
@@ -33,7 +30,6 @@ from hub.envelopes import (
     Session,
     StatusEvent,
     SuggestionsEvent,
-    Turn,
 )
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.ids import new_id
@@ -59,14 +55,12 @@ from hub.routing import Offer, Router
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
-from kb.feedback import Feedback, Miss
 
 S = ConversationState
 log = logging.getLogger(__name__)
 CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
 MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
 _encode = msgspec.json.encode
-BOT_MEMORY = 10  # earlier messages the bot sees
 
 
 def ms(moment: datetime) -> int:
@@ -82,9 +76,9 @@ class Pipeline:
         self.bus = bus
         self.bot = bot
         self.presence = presence
-        self.assistant = assistant or Assistant(bot.knowledge, bot.writer)
+        self.turns = BotTurns(self)
+        self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
         self._names: dict[str, str] = {}
-        self._background: set[asyncio.Task[None]] = set()
 
     # ----- events -----------------------------------------------------------------------------
     async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
@@ -194,7 +188,7 @@ class Pipeline:
             if conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
             elif conversation.state is S.ASSIGNED and conversation.agent_id:
-                self._later(self.push_assistance(conversation.agent_id, conversation, stored))
+                self.assisting.later(self.assisting.push(conversation.agent_id, conversation, stored))
         else:
             await self._resume_turn(stored)
         return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
@@ -228,78 +222,24 @@ class Pipeline:
     async def unwatch(self, conversation_id: str, handler: Callable[[str], None]) -> None:
         await self.bus.unsubscribe(keys.conversation_events(conversation_id), handler)
 
-    # ----- agent assist --------------------------------------------------------------------------
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run work that must not delay the customer's ack; its failure is logged, never raised."""
-        task = asyncio.create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._finished)
+    # ----- the bot, agent assist and the queue ------------------------------------------------
+    async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
+        await self.turns.ask(conversation, message)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background work failed", exc_info=task.exception())
-
-    async def push_assistance(self, agent_id: str, conversation: Conversation, message: Message) -> None:
-        """Suggested replies for the customer's message, to the agent working the conversation."""
-        help_ = await self.assistant.assist(message.text, conversation.channel)
-        if help_.suggestions or help_.draft:
-            await self.publish(SuggestionsEvent(conversation_id=conversation.id, message_id=message.id,
-                                                suggestions=help_.suggestions, draft=help_.draft), None, agent_id)
-
-    async def _last_from_customer(self, conversation: Conversation) -> Message | None:
-        recent = await self.store.messages(conversation.id, max(0, conversation.last_seq - BOT_MEMORY))
-        return next((m for m in reversed(recent) if m.role is Role.CUSTOMER), None)
-
-    async def _assist_on_accept(self, agent_id: str, conversation: Conversation) -> None:
-        last = await self._last_from_customer(conversation)
-        if last is not None:
-            await self.push_assistance(agent_id, conversation, last)
+    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
+        await self.turns.feedback(conversation_id, message_id, helpful, comment)
 
     async def latest_assistance(self, user: User, conversation_id: str) -> SuggestionsEvent:
-        """Agent assist on demand: for the conversation's latest customer message."""
-        conversation = await self._assigned_to(user, conversation_id)
-        last = await self._last_from_customer(conversation)
-        if last is None:
-            return SuggestionsEvent(conversation_id=conversation.id, message_id="")
-        help_ = await self.assistant.assist(last.text, conversation.channel)
-        return SuggestionsEvent(conversation_id=conversation.id, message_id=last.id, suggestions=help_.suggestions,
-                                draft=help_.draft)
+        return await self.assisting.latest(await self._assigned_to(user, conversation_id))
 
-    # ----- the bot and the queue --------------------------------------------------------------
-    async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
-        view = await self._bot_view(conversation, message)
-        decision = await self.bot.respond(view)
-        if decision.missed:
-            await self._log_miss(conversation, message, decision)
-        if decision.hands_off:
-            await self._handoff(conversation, decision.handoff_reason or "bot", decision.summary,
-                                decision.suggestions)
-        elif decision.reply:
-            await self._say(conversation, Role.BOT, decision.reply, decision.source)
-
-    async def _bot_view(self, conversation: Conversation, message: Message) -> BotView:
-        earlier = await self.store.messages(conversation.id, max(0, message.seq - 1 - BOT_MEMORY), BOT_MEMORY)
-        contact = await self.store.get_contact(conversation.contact_id)
-        return BotView(conversation_id=conversation.id, channel=conversation.channel, text=message.text,
-                       locale=contact.locale, earlier=[Turn(role=m.role, text=m.text, source=m.source)
-                                                       for m in earlier if m.seq < message.seq])
-
-    async def _log_miss(self, conversation: Conversation, message: Message, decision: BotDecision) -> None:
-        best = decision.suggestions[0].ref if decision.suggestions else None
-        await self.store.knowledge.add_miss(Miss(
-            id=new_id(), text=message.text, channel=conversation.channel, conversation_id=conversation.id,
-            reason=decision.handoff_reason or (decision.source or "missed"), confidence=decision.confidence,
-            best_ref=best, created_at=utcnow()))
-
-    async def _say(self, conversation: Conversation, role: Role, text: str, source: str | None = None) -> Message:
+    async def say(self, conversation: Conversation, role: Role, text: str, source: str | None = None) -> Message:
         message = (await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
             channel=conversation.channel, created_at=utcnow(), source=source))).message
         await self.publish(await self.message_event(message), conversation.id, None)
         return message
 
-    async def _handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
+    async def handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
                        suggestions: Sequence[Suggested] = ()) -> None:
         now = utcnow()
         try:
@@ -312,21 +252,6 @@ class Pipeline:
         await self.router.enqueue(queued.id, ms(now))
         await self._announce(queued, reason)
         await self.route()
-
-    async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
-        """A customer's verdict on a bot answer; "not helpful" hands the conversation to a person."""
-        answer = next((m for m in await self.store.messages(conversation_id) if m.id == message_id), None)
-        if answer is None or answer.role is not Role.BOT or not answer.source or "@" not in answer.source:
-            raise NotFound("there is no bot answer with that id in this conversation", code="unknown_message")
-        await self.store.knowledge.put_feedback(Feedback(
-            message_id=message_id, conversation_id=conversation_id, article_ref=answer.source, helpful=helpful,
-            comment=comment, created_at=utcnow()))
-        conversation = await self.store.get_conversation(conversation_id)
-        if not helpful and conversation.state is S.BOT and self.bot.policy.on_negative_feedback:
-            view = await self._bot_view(conversation, answer)
-            found = await self.bot.search(view.text, conversation.channel)
-            decision = self.bot.handoff(view, NEGATIVE_FEEDBACK, found)
-            await self._handoff(conversation, NEGATIVE_FEEDBACK, decision.summary, decision.suggestions)
 
     async def route(self) -> list[Offer]:
         """Offer waiting conversations to free agents, and tell each agent of their offers."""
@@ -405,7 +330,7 @@ class Pipeline:
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
-        self._later(self._assist_on_accept(user.id, conversation))
+        self.assisting.later(self.assisting.on_accept(user.id, conversation))
         return conversation
 
     async def decline(self, user: User, conversation_id: str) -> None:
