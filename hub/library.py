@@ -8,6 +8,7 @@ answer rebuilds the live index (``hub.kb_index``) before it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
@@ -28,6 +29,18 @@ class BulkResult(msgspec.Struct, omit_defaults=True):
     ok: bool
     code: str | None = None
     detail: str | None = None
+
+
+class Category(msgspec.Struct):
+    name: str
+    path: str
+    articles: int
+    children: list[Category]
+
+
+def _tree(level: dict[str, Any], prefix: str) -> list[Category]:
+    return [Category(name=name, path=prefix + name, articles=node["count"],
+                     children=_tree(node["children"], prefix + name + "/")) for name, node in sorted(level.items())]
 
 
 WRITERS = frozenset({UserRole.EDITOR, UserRole.REVIEWER, UserRole.ADMIN})
@@ -145,6 +158,20 @@ class Library:
                     or (a.content.category or "").startswith(category + "/"))
                 and (tag is None or tag in a.content.tags)
                 and (not needle or needle in a.content.title.casefold() or needle in a.content.question.casefold())]
+
+    async def categories(self) -> list[Category]:
+        """The category tree of the articles that are not archived, with how many articles each holds
+        (its sub-categories included)."""
+        root: dict[str, Any] = {}
+        for article in await self.kb.list_articles():
+            if article.status is ArticleStatus.ARCHIVED or not article.content.category:
+                continue
+            level = root
+            for part in article.content.category.split("/"):
+                node = level.setdefault(part, {"count": 0, "children": {}})
+                node["count"] += 1
+                level = node["children"]
+        return _tree(root, "")
 
     # ----- import, export and bulk operations ------------------------------------------------------
     async def import_contents(self, user: User, contents: Sequence[ArticleContent], publish: bool) -> list[Article]:

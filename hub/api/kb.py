@@ -17,7 +17,7 @@ from litestar.params import Parameter
 
 from hub.api.deps import current_user, runtime_of
 from hub.errors import InvalidInput, NotFound
-from hub.library import BulkResult, Library
+from hub.library import BulkResult, Category, Library
 from hub.models import Channel, Suggested, User
 from kb import porting
 from kb.articles import Action, Article, ArticleContent, ArticleStatus, ArticleVersion
@@ -104,6 +104,11 @@ class KnowledgeController(Controller):
         tag: str | None = None, q: Annotated[str | None, Parameter(max_length=200)] = None,
     ) -> list[ArticleOut]:
         return [out(a) for a in await library(request).find(status, category, tag, q)]
+
+    @get("/categories")
+    async def categories(self, request: Request, user: User) -> list[Category]:
+        """The category tree, with article counts."""
+        return await library(request).categories()
 
     @post("/articles", status_code=201)
     async def create(self, request: Request, user: User, data: ArticleContent) -> ArticleOut:

@@ -58,6 +58,9 @@ async def test_editor_drafts_reviewer_publishes_and_the_bot_can_answer(users: di
     assert found["suggestions"][0]["answer"] == "Freeze the card in the app."
     listed = (await ag.get("/api/kb/articles", params={"category": "Cards", "tag": "card"})).json()
     assert [a["id"] for a in listed] == [draft["id"]]
+    tree = (await ag.get("/api/kb/categories")).json()
+    cards = next(c for c in tree if c["name"] == "Cards")
+    assert cards["articles"] >= 1 and cards["children"][0]["path"] == "Cards/Security"
 
 
 async def test_versions_diff_and_rollback(users: dict[str, httpx.AsyncClient]) -> None:
@@ -158,6 +161,17 @@ async def test_bad_requests_to_every_other_endpoint(users: dict[str, httpx.Async
         (ed.post("/api/kb/misses/draft", json={"miss_ids": [], "title": "t", "answer": "a"}), 400, "invalid_request"),
         (ed.post("/api/kb/misses/draft", json={"miss_ids": ["nope"], "title": "t", "answer": "a"}), 404, "not_found"),
         (ed.post("/api/kb/misses/nope/dismiss"), 404, "not_found"),
+        (ed.put(f"/api/kb/articles/{draft['id']}", json={"revision": 1, "content": {"title": "t"}}), 400,
+         "invalid_request"),
+        (ed.put(f"/api/kb/articles/{draft['id']}", json={"revision": 1, "content": {**ARTICLE, "answer": " "}}),
+         400, "missing_field"),
+        (ed.put("/api/kb/articles/nope", json={"revision": 1, "content": ARTICLE}), 404, "not_found"),
+        (ed.get("/api/kb/articles/nope/versions"), 404, "not_found"),
+        (ed.post("/api/kb/bulk", json={"action": "explode", "ids": [draft["id"]]}), 400, "invalid_request"),
+        (ed.post("/api/kb/bulk", json={"action": "submit", "ids": []}), 400, "invalid_request"),
+        (ed.get("/api/kb/export", params={"format": "xml"}), 400, "invalid_request"),
+        (ed.post("/api/kb/import", params={"format": "csv"}, content=b"title,answer\nx,y\n"), 400, "invalid_import"),
+        (ed.post("/api/kb/import", params={"format": "json"}, content=b"{}"), 400, "invalid_import"),
     ]
     for request, status, code in cases:
         response = await request
