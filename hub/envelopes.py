@@ -127,7 +127,14 @@ class SuggestionsEvent(msgspec.Struct, tag="suggestions", tag_field="type", kw_o
     draft: str | None = None
 
 
-Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent
+class AgentStateEvent(msgspec.Struct, tag="agent_state", tag_field="type", kw_only=True, omit_defaults=True):
+    """The agent's own presence state changed (by them, another of their consoles, or the hub)."""
+
+    state: str
+    reason: str | None = None
+
+
+Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):

@@ -22,6 +22,11 @@ def presence(agent_id: str) -> str:
     return f"{PREFIX}presence:{agent_id}"
 
 
+def missed(agent_id: str) -> str:
+    """Offers the agent let time out in a row (reset when they accept one)."""
+    return f"{PREFIX}missed:{agent_id}"
+
+
 def offer(conversation_id: str) -> str:
     return OFFER_PREFIX + conversation_id
 

@@ -122,3 +122,4 @@ class User(msgspec.Struct, kw_only=True):
     capacity: int | None = None
     agent_state: AgentState = AgentState.OFFLINE
     state_changed_at: datetime | None = None
+    state_reason: str | None = None  # why not ready: the agent's own ("lunch") or the hub's ("missed")

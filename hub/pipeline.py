@@ -21,6 +21,7 @@ from hub.auth import customer_token, token_fingerprint
 from hub.bot_turns import BotTurns
 from hub.bus import Bus
 from hub.envelopes import (
+    AgentStateEvent,
     Event,
     InboundMessage,
     MessageEvent,
@@ -305,11 +306,16 @@ class Pipeline:
     def capacity(self, user: User) -> int:
         return user.capacity or self.settings.agent_capacity
 
-    async def set_agent_state(self, user: User, state: AgentState) -> None:
+    async def set_agent_state(self, user: User, state: AgentState, reason: str | None = None) -> None:
+        """``reason`` says why an agent is not ready (their own: "lunch"; the hub's: "missed")."""
         if user.role not in CHAT_ROLES:
             raise Forbidden("this account does not take conversations", code="not_an_agent")
-        await self.store.set_agent_state(user.id, state, utcnow())
+        reason = reason if state is AgentState.NOT_READY else None
+        await self.store.set_agent_state(user.id, state, utcnow(), reason)
         await self.router.set_state(user.id, state.value, self.capacity(user))
+        if state is AgentState.READY:
+            await self.router.clear_missed(user.id)
+        await self.publish(AgentStateEvent(state=state.value, reason=reason), None, user.id)
         if state is not AgentState.READY:  # offers to someone who stepped away go to the next agent now
             for offer in await self.router.offers_of(user.id):
                 if await self.router.withdraw(offer.conversation_id, user.id) is not None:
@@ -320,6 +326,7 @@ class Pipeline:
     async def accept(self, user: User, conversation_id: str) -> Conversation:
         if not await self.router.accept(conversation_id, user.id):
             raise Conflict("this offer has expired or was taken back", code="offer_expired")
+        await self.router.clear_missed(user.id)
         try:
             conversation = await self.store.update_conversation(conversation_id, S.QUEUED, {
                 "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,

@@ -16,6 +16,7 @@ from hub.pipeline import CHAT_ROLES, Pipeline, ms
 from hub.routing import AgentLoad
 
 S = ConversationState
+MISSED = "missed"
 log = logging.getLogger(__name__)
 
 
@@ -37,8 +38,18 @@ class Upkeep:
         for conversation_id, agent_id in expired:
             await self.pipeline.publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
                                 None, agent_id)
+            await self._count_missed(agent_id)
         if not await self.pipeline.route() and expired:
             await self.pipeline.announce_queue()
+
+    async def _count_missed(self, agent_id: str) -> None:
+        """K offers in a row let time out: the agent is evidently away, so not ready ("missed")."""
+        if await self.pipeline.router.note_missed(agent_id) >= self.pipeline.settings.missed_offers_limit:
+            log.info("agent %s missed %d offers in a row; now not ready", agent_id,
+                     self.pipeline.settings.missed_offers_limit)
+            await self.pipeline.set_agent_state(await self.pipeline.store.get_user(agent_id), AgentState.NOT_READY,
+                                                MISSED)
+            await self.pipeline.router.clear_missed(agent_id)
 
     async def reconcile(self, settle_s: float = 10.0) -> list[str]:
         """Put back in the queue any conversation the store says is waiting but Redis has lost (a

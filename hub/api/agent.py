@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
 
 from hub.api.deps import current_user, runtime_of
+from hub.errors import InvalidInput
 from hub.models import AgentState, User
 
 
 class StateIn(msgspec.Struct):
     state: Literal["ready", "not_ready", "offline"]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | None = None  # why not ready
 
 
 class Me(msgspec.Struct):
@@ -23,6 +25,7 @@ class Me(msgspec.Struct):
     display_name: str | None
     state: str
     capacity: int
+    state_reason: str | None = None
 
 
 class AgentController(Controller):
@@ -33,9 +36,11 @@ class AgentController(Controller):
     async def me(self, request: Request, user: User) -> Me:
         pipeline = runtime_of(request).pipeline
         return Me(id=user.id, username=user.username, role=user.role.value, display_name=user.display_name,
-                  state=user.agent_state.value, capacity=pipeline.capacity(user))
+                  state=user.agent_state.value, capacity=pipeline.capacity(user), state_reason=user.state_reason)
 
     @post("/state", status_code=200)
-    async def set_state(self, request: Request, user: User, data: StateIn) -> dict[str, str]:
-        await runtime_of(request).pipeline.set_agent_state(user, AgentState(data.state))
-        return {"state": data.state}
+    async def set_state(self, request: Request, user: User, data: StateIn) -> dict[str, str | None]:
+        if data.reason is not None and data.state != "not_ready":
+            raise InvalidInput("only not_ready takes a reason", code="invalid_field")
+        await runtime_of(request).pipeline.set_agent_state(user, AgentState(data.state), data.reason)
+        return {"state": data.state, "reason": data.reason}

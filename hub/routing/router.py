@@ -101,6 +101,17 @@ class Router:
                 expired.append((conversation_id, agent_id))
         return expired
 
+    async def note_missed(self, agent_id: str) -> int:
+        """An offer to the agent timed out: how many have, in a row (kept a day at most)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(keys.missed(agent_id))
+            pipe.expire(keys.missed(agent_id), 24 * 3600)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def clear_missed(self, agent_id: str) -> None:
+        await self._redis.delete(keys.missed(agent_id))
+
     async def dequeue(self, conversation_id: str) -> str | None:
         """The conversation no longer waits (resolved or abandoned): drop it and any open offer.
         Returns the agent whose offer was taken back, if there was one."""

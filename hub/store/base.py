@@ -131,7 +131,8 @@ class Store(ABC):
     async def list_users(self) -> list[User]: ...
 
     @abstractmethod
-    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None: ...
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime, reason: str | None = None) -> None:
+        """The agent's presence state, since when, and (not ready) why."""
 
 
 def check_changes(changes: dict[str, Any]) -> None:

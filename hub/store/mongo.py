@@ -240,8 +240,8 @@ class MongoStore(Store):
     async def list_users(self) -> list[User]:
         return await self._many("users", {}, User, [("username", ASCENDING)])
 
-    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
-        changes = dump({"agent_state": state, "state_changed_at": at})
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime, reason: str | None = None) -> None:
+        changes = dump({"agent_state": state, "state_changed_at": at, "state_reason": reason})
         result = await self.db.users.update_one({"_id": user_id}, {"$set": changes})
         if result.matched_count == 0:
             raise NotFound("no such user")

@@ -286,12 +286,12 @@ class SQLiteStore(Store):
     async def list_users(self) -> list[User]:
         return await self._fetch_many("SELECT doc FROM users ORDER BY username", (), User)
 
-    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime) -> None:
+    async def set_agent_state(self, user_id: str, state: AgentState, at: datetime, reason: str | None = None) -> None:
         def tx(db: sqlite3.Connection) -> None:
             user = self._one("SELECT doc FROM users WHERE id = ?", (user_id,), User)
             if user is None:
                 raise NotFound("no such user")
-            updated = msgspec.structs.replace(user, agent_state=state, state_changed_at=at)
+            updated = msgspec.structs.replace(user, agent_state=state, state_changed_at=at, state_reason=reason)
             db.execute("UPDATE users SET doc = ? WHERE id = ?", (_encode(updated), user_id))
 
         await self._write(tx)

@@ -263,7 +263,9 @@ async def test_users_are_unique_by_name_and_keep_agent_state(store: Store) -> No
     at = utcnow()
     await store.set_agent_state(user.id, AgentState.READY, at)
     loaded = await store.get_user(user.id)
-    assert loaded.agent_state is AgentState.READY and loaded.state_changed_at == at
+    assert loaded.agent_state is AgentState.READY and loaded.state_changed_at == at and loaded.state_reason is None
+    await store.set_agent_state(user.id, AgentState.NOT_READY, at, "lunch")
+    assert (await store.get_user(user.id)).state_reason == "lunch"
     await store.add_user(a_user("admin", UserRole.ADMIN))
     assert [u.username for u in await store.list_users()] == ["admin", "wang"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 
@@ -192,3 +194,37 @@ async def test_resolving_a_waiting_conversation_takes_its_offer_back(hub: HubSer
     withdrawn = await agent.next("offer_withdrawn")
     assert withdrawn == {"type": "offer_withdrawn", "conversation_id": offer["conversation_id"], "reason": "resolved"}
     await boss.close()
+
+
+async def test_an_agent_who_misses_offers_in_a_row_is_set_not_ready(tmp_path) -> None:
+    env = {"HUB_OFFER_TIMEOUT_S": "1", "HUB_MISSED_OFFERS_LIMIT": "2"}
+    with HubServer(tmp_path / "hub", env=env) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("is anyone there?")
+        for _ in range(2):
+            await agent.next("offer", timeout=10)
+            await agent.next("offer_withdrawn", timeout=10)
+        state = await agent.next("agent_state", where=lambda f: f["state"] == "not_ready", timeout=10)
+        assert state["reason"] == "missed"
+        me = (await agent.http.get("/api/agent/me")).json()
+        assert (me["state"], me["state_reason"]) == ("not_ready", "missed")
+        with pytest.raises(TimeoutError):
+            await agent.next("offer", timeout=2.5)  # not ready: no more offers
+        await agent.ready()
+        assert (await agent.next("offer", timeout=10))["conversation_id"] == customer.conversation_id
+
+
+async def test_not_ready_takes_a_reason(hub: HubServer, agent: Agent) -> None:
+    lunch = await agent.http.post("/api/agent/state", json={"state": "not_ready", "reason": "lunch"})
+    assert lunch.status_code == 200 and lunch.json() == {"state": "not_ready", "reason": "lunch"}
+    assert (await agent.http.get("/api/agent/me")).json()["state_reason"] == "lunch"
+    assert (await agent.next("agent_state", where=lambda f: f["state"] == "not_ready"))["reason"] == "lunch"
+    for body, code in (({"state": "ready", "reason": "lunch"}, "invalid_field"),
+                       ({"state": "not_ready", "reason": "x" * 41}, "invalid_request"),
+                       ({"state": "asleep"}, "invalid_request")):
+        refused = await agent.http.post("/api/agent/state", json=body)
+        assert (refused.status_code, refused.json()["code"]) == (400, code)
+    await agent.ready()
+    assert (await agent.http.get("/api/agent/me")).json()["state_reason"] is None

@@ -11,6 +11,7 @@
   const STRINGS = {
     en: {
       title: "Agent console", otherLang: "中文", presence: "Availability", ready: "Ready", notReady: "Not ready",
+      missedOffers: "You missed several offers in a row, so you were set to Not ready. Choose Ready to take chats again.",
       signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in", username: "Username", password: "Password",
       sidebar: "Offers and conversations", offers: "Offers", noOffers: "No chats waiting for you.",
       conversations: "My conversations", noConversations: "No assigned conversations.",
@@ -27,6 +28,7 @@
     },
     zh: {
       title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
+      missedOffers: "您连续错过了多个接入请求，已被设为“未就绪”。点击“就绪”即可继续接待。",
       signOut: "退出登录", dismiss: "关闭", signIn: "登录", username: "用户名", password: "密码",
       sidebar: "待接入与会话", offers: "待接入", noOffers: "暂无等待您接入的对话。",
       conversations: "我的会话", noConversations: "暂无分配给您的会话。",
@@ -236,9 +238,18 @@
       case "offer_withdrawn": return onWithdrawn(frame);
       case "message": return onMessage(frame);
       case "status": return onStatus(frame);
+      case "agent_state": return onAgentState(frame);
       case "error": return showAlert(frame.detail);
       default: return undefined; // ack, pong
     }
+  }
+
+  // The hub (or another console of this agent) changed the presence state: e.g. not ready after missed offers.
+  function onAgentState(frame) {
+    if (!S.me) return;
+    S.me.state = frame.state;
+    renderPresence();
+    if (frame.reason === "missed") { showAlert(t("missedOffers")); announce(t("missedOffers")); }
   }
 
   function onWelcome(frame) {
