@@ -19,6 +19,7 @@ from hub.api.conversations import ConversationController
 from hub.api.errors import HANDLERS
 from hub.api.health import healthz
 from hub.api.kb import KnowledgeController
+from hub.api.queues import QueueController
 from hub.logs import install_redaction
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -60,8 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.stop()
 
     return Litestar(
-        route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, agent_socket,
-                        webchat_socket, healthz, *pages.ROUTES],
+        route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, QueueController,
+                        agent_socket, webchat_socket, healthz, *pages.ROUTES],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

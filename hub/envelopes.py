@@ -97,6 +97,7 @@ class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, 
     conversation_id: str
     state: ConversationState
     queue_position: int | None = None
+    estimated_wait_s: float | None = None  # from recent handle times and the ready agents' free slots
     agent: str | None = None
     reason: str | None = None
     last_seq: int | None = None  # on assignment: the agent's sockets catch up from here

@@ -93,6 +93,7 @@ class Conversation(msgspec.Struct, kw_only=True):
     agent_id: str | None = None
     handoff_reason: str | None = None
     queued_at: datetime | None = None
+    assigned_at: datetime | None = None  # when an agent took it (the end of its wait)
     resolved_at: datetime | None = None
     last_seq: int = 0
     handoff_summary: str | None = None  # what the bot tells the agent who takes over

@@ -56,6 +56,7 @@ from hub.routing import Offer, Router
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
+from hub.wallboard import Wallboard
 
 S = ConversationState
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Pipeline:
         self.bus = bus
         self.bot = bot
         self.presence = presence
+        self.wallboard = Wallboard(store, router, settings.service_level_s)
         self.turns = BotTurns(self)
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
         self._names: dict[str, str] = {}
@@ -107,10 +109,11 @@ class Pipeline:
 
     async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
         position = await self.router.position(conversation.id) if conversation.state is S.QUEUED else None
+        wait = await self.wallboard.estimated_wait_s(position) if position else None
         agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
             conversation.agent_id else None
         return StatusEvent(conversation_id=conversation.id, state=conversation.state,
-                           queue_position=position, agent=agent, reason=reason)
+                           queue_position=position, estimated_wait_s=wait, agent=agent, reason=reason)
 
     async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
         """Tell everyone following the conversation (its customer's and its agent's sockets)."""
@@ -278,7 +281,8 @@ class Pipeline:
         """Tell the first ``head`` waiting customers their position, after the queue moved."""
         waiting = await self.router.waiting_head(head)
         for position, conversation_id in enumerate(waiting, start=1):
-            event = StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position)
+            event = StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
+                                estimated_wait_s=await self.wallboard.estimated_wait_s(position))
             await self.publish(event, conversation_id, None)
 
     async def pending_offers(self, user: User) -> list[OfferEvent]:
@@ -330,7 +334,7 @@ class Pipeline:
         try:
             conversation = await self.store.update_conversation(conversation_id, S.QUEUED, {
                 "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,
-                "updated_at": utcnow()})
+                "assigned_at": utcnow(), "updated_at": utcnow()})
         except (Conflict, NotFound):
             await self.router.release(user.id)
             await self.route()

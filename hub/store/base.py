@@ -31,8 +31,8 @@ from hub.models import (
 from hub.store.knowledge import KnowledgeStore
 
 CONVERSATION_FIELDS = frozenset(
-    {"state", "agent_id", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at", "resolved_at",
-     "updated_at"}
+    {"state", "agent_id", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at", "assigned_at",
+     "resolved_at", "updated_at"}
 )
 
 
@@ -97,6 +97,11 @@ class Store(ABC):
     @abstractmethod
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
         """Ordered by ``queued_at`` then ``created_at`` (oldest first)."""
+
+    @abstractmethod
+    async def conversations_since(self, moment: datetime) -> list[Conversation]:
+        """Every conversation queued (or, never queued, created) at or after ``moment``, in any state: the
+        day's traffic, for statistics."""
 
     @abstractmethod
     async def conversations_of_agent(

@@ -179,6 +179,10 @@ class MongoStore(Store):
     async def conversations_in_state(self, state: ConversationState) -> list[Conversation]:
         return await self._many("conversations", {"state": state}, Conversation, QUEUE_ORDER)
 
+    async def conversations_since(self, moment: datetime) -> list[Conversation]:
+        query = {"state": {"$in": [s.value for s in ConversationState]}, "sort_key": {"$gte": moment}}
+        return await self._many("conversations", query, Conversation, QUEUE_ORDER)
+
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]:

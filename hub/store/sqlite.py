@@ -221,6 +221,13 @@ class SQLiteStore(Store):
         sql = "SELECT doc FROM conversations WHERE state = ? ORDER BY sort_key, id"
         return await self._fetch_many(sql, (state,), Conversation)
 
+    async def conversations_since(self, moment: datetime) -> list[Conversation]:
+        sql = "SELECT doc FROM conversations WHERE state = ? AND sort_key >= ? ORDER BY sort_key, id"
+        found: list[Conversation] = []
+        for state in ConversationState:  # one range of the (state, sort_key) index each
+            found += await self._fetch_many(sql, (state, moment.isoformat()), Conversation)
+        return found
+
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]:

@@ -279,3 +279,13 @@ async def test_data_survives_reopening_the_store(reopenable_store) -> None:
     store = await reopenable_store()
     assert [m.text for m in await store.messages(conversation.id)] == ["kept"]
     assert (await store.find_identity(Channel.WEBCHAT, "persist")) is not None
+
+
+async def test_the_days_traffic_is_every_conversation_queued_or_created_since(store: Store) -> None:
+    contact = await a_contact(store)
+    now = utcnow()
+    old = await a_conversation(store, contact, S.RESOLVED, queued_at=now - timedelta(days=1))
+    waiting = await a_conversation(store, contact, S.QUEUED, queued_at=now)
+    talking = await a_conversation(store, contact, S.BOT)
+    found = {c.id for c in await store.conversations_since(now - timedelta(minutes=1))}
+    assert found == {waiting.id, talking.id} and old.id not in found

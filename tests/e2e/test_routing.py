@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from tests.support.clients import Agent, Customer
@@ -228,3 +229,27 @@ async def test_not_ready_takes_a_reason(hub: HubServer, agent: Agent) -> None:
         assert (refused.status_code, refused.json()["code"]) == (400, code)
     await agent.ready()
     assert (await agent.http.get("/api/agent/me")).json()["state_reason"] is None
+
+
+async def test_queue_statistics_and_the_estimated_wait(hub: HubServer, agent: Agent) -> None:
+    first, _ = await Customer.open(hub.ws)
+    await first.say("human please")
+    conversation_id = await agent.accept_next_offer()
+    await asyncio.sleep(1.1)
+    await agent.http.post(f"/api/conversations/{conversation_id}/resolve")
+    await agent.http.post("/api/agent/state", json={"state": "not_ready", "reason": "break"})
+    await asyncio.sleep(5.2)  # past the wallboard's cache: the handle time above is now known
+    second, _ = await Customer.open(hub.ws)
+    await second.say("人工")
+    queued = await second.next("status", where=lambda f: f["state"] == "queued")
+    assert queued["queue_position"] == 1 and queued["estimated_wait_s"] >= 1.0
+
+    assert (await agent.http.get("/api/queues/stats")).status_code == 403  # for supervisors and admins
+    async with httpx.AsyncClient(base_url=hub.http) as http:
+        token = (await http.post("/api/auth/login", json={"username": "admin",
+                                                          "password": hub.demo_password("admin")})).json()["token"]
+        stats = (await http.get("/api/queues/stats", headers={"authorization": f"Bearer {token}"})).json()
+    [general] = stats
+    assert (general["offered_today"], general["answered_today"], general["waiting"]) == (2, 1, 1)
+    assert general["service_level"] == 1.0 and general["average_handle_s"] >= 1.0
+    assert general["agents"]["not_ready"] == 1

@@ -28,6 +28,7 @@
       assignedNoName: "You are chatting with an agent", resolved: "Conversation resolved",
       you: "You", agent: "Agent", assistant: "Assistant", system: "Notice", unread: "{n} new",
       helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback",
+      waitAbout: " (about {m} min)",
     },
     zh: {
       launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
@@ -40,6 +41,7 @@
       assignedNoName: "您正在与人工客服对话", resolved: "对话已结束",
       you: "我", agent: "客服", assistant: "智能助手", system: "提示", unread: "{n} 条新消息",
       helpful: "有帮助", notHelpful: "没帮助", thanks: "感谢您的反馈",
+      waitAbout: "，预计等待约 {m} 分钟",
     },
   };
 
@@ -430,7 +432,10 @@
   function renderStatus() {
     const st = S.status;
     let text = "";
-    if (st && st.state === "queued") text = st.queue_position ? t("queued", { n: st.queue_position }) : t("queuedNoPos");
+    if (st && st.state === "queued") {
+      text = st.queue_position ? t("queued", { n: st.queue_position }) : t("queuedNoPos");
+      if (st.estimated_wait_s) text += t("waitAbout", { m: Math.max(1, Math.round(st.estimated_wait_s / 60)) });
+    }
     else if (st && st.state === "assigned") text = st.agent ? t("assigned", { name: st.agent }) : t("assignedNoName");
     else if (st && st.state === "resolved") text = t("resolved");
     else if (st && st.state === "bot") text = t("bot");

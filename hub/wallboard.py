@@ -1,0 +1,57 @@
+"""Live queue figures, gathered from the store (the day's conversations) and Redis (agents' loads): the
+statistics API and each waiting customer's estimated wait. Figures are cached for a few seconds, so a
+busy queue does not rescan the day for every status frame."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from hub.models import AgentState, UserRole, utcnow
+from hub.routing import Router
+from hub.routing.stats import QueueStats, agents_by_state, average_handle_s, estimated_wait_s, queue_stats
+from hub.store import Store
+
+CACHE_S = 5.0
+HANDLE_WINDOW = timedelta(hours=1)  # the average handle time is of conversations resolved this recently
+TAKERS = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
+
+
+class Wallboard:
+    def __init__(self, store: Store, router: Router, service_level_s: int = 20) -> None:
+        self.store = store
+        self.router = router
+        self.service_level_s = service_level_s
+        self._handle: tuple[float, float | None, int] | None = None  # (computed at, handle s, free slots)
+
+    async def _free_slots(self) -> tuple[int, dict[str, tuple[int, int]]]:
+        loads: dict[str, tuple[int, int]] = {}
+        free = 0
+        for agent_id in await self.router.online():
+            load = await self.router.agent_load(agent_id)
+            if load is None:
+                continue
+            loads[agent_id] = (load.load, load.capacity)
+            if load.state == AgentState.READY.value:
+                free += max(0, load.capacity - load.load)
+        return free, loads
+
+    async def estimated_wait_s(self, position: int) -> float | None:
+        now = time.monotonic()
+        if self._handle is None or now - self._handle[0] > CACHE_S:
+            recent = await self.store.conversations_since(utcnow() - HANDLE_WINDOW)
+            free, _ = await self._free_slots()
+            self._handle = (now, average_handle_s(recent), free)
+        return estimated_wait_s(position, self._handle[1], self._handle[2])
+
+    async def stats(self) -> list[QueueStats]:
+        now = utcnow()
+        midnight = datetime(now.year, now.month, now.day, tzinfo=UTC)
+        today = await self.store.conversations_since(min(midnight, now - HANDLE_WINDOW))
+        free, loads = await self._free_slots()
+        users = [u for u in await self.store.list_users() if u.role in TAKERS]
+        counted = [c for c in today if (c.queued_at or c.created_at) >= midnight]
+        figures = queue_stats("general", counted, now, agents_by_state(users, loads), free, self.service_level_s)
+        figures.average_handle_s = average_handle_s(today)
+        figures.estimated_wait_s = estimated_wait_s(figures.waiting + 1, figures.average_handle_s, free)
+        return [figures]
