@@ -15,6 +15,7 @@ from hub.api import pages
 from hub.api.agent import AgentController
 from hub.api.agent_ws import agent_socket
 from hub.api.auth import AuthController
+from hub.api.contacts import ContactController
 from hub.api.conversations import ConversationController
 from hub.api.errors import HANDLERS
 from hub.api.health import healthz
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, QueueController,
-                        agent_socket, webchat_socket, healthz, *pages.ROUTES],
+                        ContactController, agent_socket, webchat_socket, healthz, *pages.ROUTES],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

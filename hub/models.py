@@ -65,6 +65,9 @@ class Contact(msgspec.Struct, kw_only=True):
     name: str | None = None
     locale: str | None = None
     created_at: datetime
+    vip: int = 0  # 0-5 (the red list): each level moves the contact ahead in the queue
+    blocked: bool = False  # the blacklist: never reaches an agent
+    note: str | None = None  # why, for supervisors
 
 
 class ContactIdentity(msgspec.Struct, kw_only=True):
@@ -96,6 +99,7 @@ class Conversation(msgspec.Struct, kw_only=True):
     assigned_at: datetime | None = None  # when an agent took it (the end of its wait)
     resolved_at: datetime | None = None
     last_seq: int = 0
+    priority: float = 0.0  # effective priority points at enqueue (VIP); waiting adds more (see queue_score)
     handoff_summary: str | None = None  # what the bot tells the agent who takes over
     handoff_suggestions: list[Suggested] = []
 

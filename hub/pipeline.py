@@ -53,12 +53,17 @@ from hub.models import (
 )
 from hub.presence import Presence
 from hub.routing import Offer, Router
+from hub.routing.queues import VIP_WEIGHT, queue_score
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
 from hub.wallboard import Wallboard
 
 S = ConversationState
+BLOCKED_TEXT = {
+    "en": "We are sorry, but this conversation cannot be passed to an agent. Please contact us by other means.",
+    "zh": "很抱歉，此对话无法转接人工客服，请通过其他方式联系我们。",
+}
 log = logging.getLogger(__name__)
 CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
 MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
@@ -244,18 +249,35 @@ class Pipeline:
         return message
 
     async def handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
-                       suggestions: Sequence[Suggested] = ()) -> None:
+                      suggestions: Sequence[Suggested] = ()) -> None:
+        contact = await self.store.get_contact(conversation.contact_id)
+        if contact.blocked:
+            await self._refuse_blocked(conversation, contact, reason)
+            return
         now = utcnow()
         try:
             queued = await self.store.update_conversation(conversation.id, S.BOT, {
                 "state": next_state(S.BOT, Transition.HANDOFF), "handoff_reason": reason,
                 "handoff_summary": summary, "handoff_suggestions": list(suggestions),
-                "queued_at": now, "updated_at": now})
+                "priority": VIP_WEIGHT * contact.vip, "queued_at": now, "updated_at": now})
         except Conflict:
             return  # another message of the same turn already handed it off
-        await self.router.enqueue(queued.id, ms(now))
+        await self._enqueue(queued)
         await self._announce(queued, reason)
         await self.route()
+
+    async def _enqueue(self, queued: Conversation) -> None:
+        """Into the waiting queue at its priority; if it went ahead of others (a VIP), they hear their new place."""
+        position = await self.router.enqueue(queued.id, queue_score(ms(queued.queued_at or utcnow()), queued.priority))
+        if position < await self.router.waiting():
+            await self.announce_queue()
+
+    async def _refuse_blocked(self, conversation: Conversation, contact: Contact, reason: str) -> None:
+        """A blacklisted contact never reaches an agent: they hear so, and the refusal is logged."""
+        log.warning("blocked contact %s asked for a person (%s) in %s; not queued", contact.id, reason,
+                    conversation.id)
+        await self.say(conversation, Role.SYSTEM, BLOCKED_TEXT["zh" if (contact.locale or "").startswith("zh")
+                                                               else "en"])
 
     async def route(self) -> list[Offer]:
         """Offer waiting conversations to free agents, and tell each agent of their offers."""
@@ -395,7 +417,7 @@ class Pipeline:
             "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "queued_at": now,
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
         await self.router.release(user.id)
-        await self.router.enqueue(queued.id, ms(now))
+        await self._enqueue(queued)
         await self._announce(queued, "transfer")
         await self.route()
         return queued

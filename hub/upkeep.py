@@ -11,11 +11,17 @@ import logging
 from datetime import timedelta
 
 from hub.envelopes import OfferWithdrawnEvent
-from hub.models import AgentState, ConversationState, utcnow
+from hub.models import AgentState, Conversation, ConversationState, utcnow
 from hub.pipeline import CHAT_ROLES, Pipeline, ms
 from hub.routing import AgentLoad
+from hub.routing.queues import queue_score
 
 S = ConversationState
+
+
+def waiting_score(conversation: Conversation) -> int:
+    return queue_score(ms(conversation.queued_at or conversation.created_at), conversation.priority)
+
 MISSED = "missed"
 log = logging.getLogger(__name__)
 
@@ -62,7 +68,7 @@ class Upkeep:
             current = await self.pipeline.store.get_conversation(conversation_id)  # it may have moved on meanwhile
             if current.state is S.QUEUED:
                 log.warning("reconcile: conversation %s was queued but not routed; re-queued", current.id)
-                await self.pipeline.router.enqueue(current.id, ms(current.queued_at or current.created_at))
+                await self.pipeline.router.enqueue(current.id, waiting_score(current))
         if lost and not await self.pipeline.route():
             await self.pipeline.announce_queue()
         await self._reconcile_loads()
@@ -89,7 +95,7 @@ class Upkeep:
                 self._load_mismatch[agent_id] = observed
 
     async def rebuild_routing(self) -> bool:
-        waiting = [(c.id, ms(c.queued_at or c.created_at))
+        waiting = [(c.id, waiting_score(c))
                    for c in await self.pipeline.store.conversations_in_state(S.QUEUED)]
         agents = []
         for user in await self.pipeline.store.list_users():

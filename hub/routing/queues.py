@@ -83,6 +83,15 @@ def effective_priority(queue: QueueSpec, vip_level: int, waited_s: float) -> flo
     return queue.base_priority + VIP_WEIGHT * vip_level + queue.aging_per_min * max(0.0, waited_s) / 60.0
 
 
+def queue_score(queued_ms: int, priority: float, aging_per_min: float = 1.0) -> int:
+    """The waiting queue's sort key: a "virtual arrival time". A conversation's effective priority is
+    ``priority + aging_per_min × minutes waited``; arriving ``priority / aging_per_min`` minutes earlier gives
+    the same, so ordering by this key (oldest first) is ordering by effective priority (highest first)."""
+    if aging_per_min <= 0:
+        return queued_ms - int(priority * 1e12)  # no aging: priority first, then arrival
+    return queued_ms - int(priority / aging_per_min * 60_000)
+
+
 def steps_reached(queue: QueueSpec, waited_s: float) -> list[OverflowStep]:
     return [step for step in queue.overflow if waited_s >= step.after_s]
 

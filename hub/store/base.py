@@ -31,8 +31,8 @@ from hub.models import (
 from hub.store.knowledge import KnowledgeStore
 
 CONVERSATION_FIELDS = frozenset(
-    {"state", "agent_id", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at", "assigned_at",
-     "resolved_at", "updated_at"}
+    {"state", "agent_id", "priority", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at",
+     "assigned_at", "resolved_at", "updated_at"}
 )
 
 
@@ -75,6 +75,10 @@ class Store(ABC):
 
     @abstractmethod
     async def get_contact(self, contact_id: str) -> Contact: ...
+
+    @abstractmethod
+    async def update_contact(self, contact: Contact) -> None:
+        """Replace a stored contact (NotFound if it is not stored)."""
 
     # conversations
     @abstractmethod

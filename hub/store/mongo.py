@@ -146,6 +146,11 @@ class MongoStore(Store):
     async def get_contact(self, contact_id: str) -> Contact:
         return await self._get("contacts", contact_id, Contact, "contact")
 
+    async def update_contact(self, contact: Contact) -> None:
+        result = await self.db.contacts.replace_one({"_id": contact.id}, document(contact))
+        if result.matched_count == 0:
+            raise NotFound("no such contact")
+
     # conversations
     async def create_conversation(self, conversation: Conversation) -> None:
         await insert(self.db.conversations, _conversation_document(conversation), "that conversation exists")

@@ -165,6 +165,13 @@ class SQLiteStore(Store):
             raise NotFound("no such contact")
         return found
 
+    async def update_contact(self, contact: Contact) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            if db.execute("UPDATE contacts SET doc = ? WHERE id = ?", (_encode(contact), contact.id)).rowcount == 0:
+                raise NotFound("no such contact")
+
+        await self._write(tx)
+
     # conversations
     async def create_conversation(self, conversation: Conversation) -> None:
         def tx(db: sqlite3.Connection) -> None:

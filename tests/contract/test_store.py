@@ -289,3 +289,13 @@ async def test_the_days_traffic_is_every_conversation_queued_or_created_since(st
     talking = await a_conversation(store, contact, S.BOT)
     found = {c.id for c in await store.conversations_since(now - timedelta(minutes=1))}
     assert found == {waiting.id, talking.id} and old.id not in found
+
+
+async def test_a_contact_can_be_changed(store: Store) -> None:
+    contact = await a_contact(store)
+    changed = Contact(id=contact.id, name=contact.name, locale=contact.locale, created_at=contact.created_at, vip=3,
+                      blocked=True, note="abusive")
+    await store.update_contact(changed)
+    assert await store.get_contact(contact.id) == changed
+    with pytest.raises(NotFound):
+        await store.update_contact(Contact(id="missing", created_at=utcnow()))

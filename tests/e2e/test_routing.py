@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
+from tests.support.kb import publish
 
 
 async def _second_agent(hub: HubServer, name: str = "wang", *extra: str) -> Agent:
@@ -253,3 +254,48 @@ async def test_queue_statistics_and_the_estimated_wait(hub: HubServer, agent: Ag
     assert (general["offered_today"], general["answered_today"], general["waiting"]) == (2, 1, 1)
     assert general["service_level"] == 1.0 and general["average_handle_s"] >= 1.0
     assert general["agents"]["not_ready"] == 1
+
+
+async def _manager(hub: HubServer) -> httpx.AsyncClient:
+    http = httpx.AsyncClient(base_url=hub.http, timeout=60)
+    token = (await http.post("/api/auth/login", json={"username": "admin",
+                                                      "password": hub.demo_password("admin")})).json()["token"]
+    http.headers["authorization"] = f"Bearer {token}"
+    return http
+
+
+async def test_a_vip_contact_goes_ahead_and_a_blocked_one_never_reaches_an_agent(hub: HubServer) -> None:
+    admin = await _manager(hub)
+    await publish(admin, title="Hours", question="What are your opening hours?", answer="9 to 6.")  # so the bot
+    # answers first messages itself (asking to rephrase) instead of handing every conversation off at once
+    regular, _ = await Customer.open(hub.ws)
+    await regular.say("human")
+    assert (await regular.next("status", where=lambda f: f["state"] == "queued"))["queue_position"] == 1
+    vip, _ = await Customer.open(hub.ws)
+    await vip.say("hello")  # begins the conversation; the bot asks to rephrase
+    await vip.next("message", where=lambda f: f["role"] == "bot")
+    contact_id = (await admin.get(f"/api/conversations/{vip.conversation_id}")).json()["contact_id"]
+    changed = await admin.patch(f"/api/contacts/{contact_id}", json={"vip": 2})
+    assert changed.status_code == 200 and changed.json()["vip"] == 2
+    await vip.say("agent please")
+    assert (await vip.next("status", where=lambda f: f["state"] == "queued"))["queue_position"] == 1
+    assert (await regular.next("status", where=lambda f: f.get("queue_position") == 2))
+
+    blocked, _ = await Customer.open(hub.ws, locale="zh-CN")
+    await blocked.say("你好")
+    await blocked.next("message", where=lambda f: f["role"] == "bot")
+    contact_id = (await admin.get(f"/api/conversations/{blocked.conversation_id}")).json()["contact_id"]
+    assert (await admin.patch(f"/api/contacts/{contact_id}", json={"blocked": True, "note": "abuse"})).json()["blocked"]
+    await blocked.say("转人工")
+    refusal = await blocked.next("message", where=lambda f: f["role"] == "system")
+    assert "无法转接人工客服" in refusal["text"]
+    assert (await admin.get(f"/api/conversations/{blocked.conversation_id}")).json()["state"] == "bot"
+
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    await agent.ready()
+    offered = {(await agent.next("offer"))["conversation_id"] for _ in range(2)}
+    assert offered == {vip.conversation_id, regular.conversation_id}
+    bad = [await admin.patch(f"/api/contacts/{contact_id}", json=body) for body in ({"vip": 9}, {"colour": "red"})]
+    assert [r.status_code for r in bad] == [400, 400]
+    assert (await agent.http.patch(f"/api/contacts/{contact_id}", json={"vip": 1})).status_code == 403
+    await admin.aclose()
