@@ -49,5 +49,7 @@ def agent_events(agent_id: str) -> str:
 
 
 BROADCAST_EVENTS = PREFIX + "ev:all"
+SUPERVISOR_EVENTS = PREFIX + "ev:supervisors"  # live queue statistics for wallboards
+LAST_STATS = PREFIX + "stats:last"  # the figures last pushed (so several processes push a change once)
 
 KB_GENERATION = PREFIX + "kb:generation"  # bumped whenever the live KB changes; every process then reloads

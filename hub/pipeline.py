@@ -451,3 +451,10 @@ class Pipeline:
 
     async def unwatch_agent(self, agent_id: str, handler: Callable[[str], None]) -> None:
         await self.bus.unsubscribe(keys.agent_events(agent_id), handler)
+
+    async def watch_queues(self, handler: Callable[[str], None]) -> None:
+        """Live queue statistics (``queue_stats`` frames), for supervisors and admins."""
+        await self.bus.subscribe(keys.SUPERVISOR_EVENTS, handler)
+
+    async def unwatch_queues(self, handler: Callable[[str], None]) -> None:
+        await self.bus.unsubscribe(keys.SUPERVISOR_EVENTS, handler)

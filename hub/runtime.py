@@ -50,6 +50,7 @@ class Runtime:
         self._sweeper: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._next_reconcile = 0.0
+        self._next_stats = 0.0
         self.demo_login: list[tuple[str, str, str]] = []
         self.chat_model: BaseChatModel | None = None
 
@@ -114,6 +115,10 @@ class Runtime:
             try:
                 await self.upkeep.sweep()
                 await self.knowledge.check()
+                if time.monotonic() >= self._next_stats:
+                    self._next_stats = time.monotonic() + self.settings.stats_push_s
+                    assert self.coordination.redis is not None
+                    await self.pipeline.wallboard.push(self.coordination.redis)
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
                     await self.upkeep.reconcile()

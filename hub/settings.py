@@ -85,6 +85,7 @@ class Settings:
     kb_model_dir: Path | None = None  # a sentence-transformers model directory; None: all-MiniLM-L6-v2
     kb_exact_limit: int = 50_000  # questions up to which the vector index is exact (flat), HNSW above
     service_level_s: int = 20  # "answered within" for the service level
+    stats_push_s: float = 5.0  # how often queue statistics are recomputed for supervisors' sockets
     missed_offers_limit: int = 3  # offers let time out in a row before the agent is set not ready ("missed")
     bot_threshold: float = DEFAULT_BOT_THRESHOLD
     bot_max_misses: int = 2
@@ -126,6 +127,7 @@ class Settings:
             kb_model_dir=Path(model_dir) if (model_dir := _text(env, "HUB_KB_MODEL_DIR")) else None,
             kb_exact_limit=_int(env, "HUB_KB_EXACT_LIMIT", 50_000, minimum=1),
             service_level_s=_int(env, "HUB_SERVICE_LEVEL_S", 20, minimum=1),
+            stats_push_s=_float(env, "HUB_STATS_PUSH_S", 5.0),
             missed_offers_limit=_int(env, "HUB_MISSED_OFFERS_LIMIT", 3, minimum=1),
             bot_threshold=_number(env, "HUB_BOT_THRESHOLD", DEFAULT_BOT_THRESHOLD, float, -10.0),
             bot_max_misses=_int(env, "HUB_BOT_MAX_MISSES", 2, minimum=1),

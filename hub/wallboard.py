@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgspec
+
+from hub import keys
 from hub.models import AgentState, UserRole, utcnow
 from hub.routing import Router
 from hub.routing.stats import QueueStats, agents_by_state, average_handle_s, estimated_wait_s, queue_stats
@@ -15,6 +19,10 @@ from hub.store import Store
 CACHE_S = 5.0
 HANDLE_WINDOW = timedelta(hours=1)  # the average handle time is of conversations resolved this recently
 TAKERS = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
+
+
+class QueueStatsEvent(msgspec.Struct, tag="queue_stats", tag_field="type", kw_only=True):
+    queues: list[QueueStats]
 
 
 class Wallboard:
@@ -43,6 +51,14 @@ class Wallboard:
             free, _ = await self._free_slots()
             self._handle = (now, average_handle_s(recent), free)
         return estimated_wait_s(position, self._handle[1], self._handle[2])
+
+    async def push(self, redis: Any) -> bool:
+        """Publish the figures to supervisors' sockets if they changed since any process last did."""
+        data = msgspec.json.encode(QueueStatsEvent(queues=await self.stats())).decode()
+        if await redis.set(keys.LAST_STATS, data, get=True, ex=3600) == data:
+            return False
+        await redis.publish(keys.SUPERVISOR_EVENTS, data)
+        return True
 
     async def stats(self) -> list[QueueStats]:
         now = utcnow()

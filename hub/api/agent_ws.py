@@ -19,7 +19,7 @@ from hub.envelopes import StatusEvent
 from hub.errors import HubError
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import ConversationState, User
-from hub.pipeline import Pipeline
+from hub.pipeline import MANAGER_ROLES, Pipeline
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class AgentFeed:
 
     async def start(self) -> list[str]:
         await self._pipeline.watch_agent(self._user.id, self._on_agent_event)
+        if self._user.role in MANAGER_ROLES:
+            await self._pipeline.watch_queues(self._outbox.push)
         assigned = await self._pipeline.conversations_of(self._user, [ConversationState.ASSIGNED])
         for conversation in assigned:
             await self._follow(conversation.id, None)
@@ -69,6 +71,8 @@ class AgentFeed:
             self._worker.cancel()
             await asyncio.wait([self._worker])
         await self._pipeline.unwatch_agent(self._user.id, self._on_agent_event)
+        if self._user.role in MANAGER_ROLES:
+            await self._pipeline.unwatch_queues(self._outbox.push)
         for conversation_id in list(self._following):
             await self._pipeline.unwatch(conversation_id, self._on_conversation_event)
 

@@ -299,3 +299,17 @@ async def test_a_vip_contact_goes_ahead_and_a_blocked_one_never_reaches_an_agent
     assert [r.status_code for r in bad] == [400, 400]
     assert (await agent.http.patch(f"/api/contacts/{contact_id}", json={"vip": 1})).status_code == 403
     await admin.aclose()
+
+
+async def test_supervisors_sockets_get_live_queue_statistics(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_STATS_PUSH_S": "0.3"}) as hub:
+        supervisor = await Agent.login(hub.http, hub.ws, "admin", hub.demo_password("admin"))
+        first = await supervisor.next("queue_stats", timeout=10)
+        assert first["queues"][0]["queue"] == "general"
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("人工")
+        live = await supervisor.next("queue_stats", where=lambda f: f["queues"][0]["waiting"] == 1, timeout=10)
+        assert live["queues"][0]["offered_today"] == 1
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        with pytest.raises(TimeoutError):
+            await agent.next("queue_stats", timeout=1.5)  # agents do not get the wallboard
