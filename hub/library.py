@@ -8,6 +8,7 @@ answer rebuilds the live index (``hub.kb_index``) before it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import msgspec
@@ -43,6 +44,7 @@ def _tree(level: dict[str, Any], prefix: str) -> list[Category]:
                      children=_tree(node["children"], prefix + name + "/")) for name, node in sorted(level.items())]
 
 
+_BATCH: ContextVar[list[bool] | None] = ContextVar("kb_batch", default=None)
 WRITERS = frozenset({UserRole.EDITOR, UserRole.REVIEWER, UserRole.ADMIN})
 REVIEWERS = frozenset({UserRole.REVIEWER, UserRole.ADMIN})
 
@@ -60,7 +62,10 @@ class Library:
         self._live = live
 
     async def _changed(self) -> None:
-        if self._live is not None:
+        batch = _BATCH.get()
+        if batch is not None:  # inside a bulk operation: rebuild once at its end
+            batch.append(True)
+        elif self._live is not None:
             await self._live.changed()
 
     # ----- editing ------------------------------------------------------------------------------
@@ -85,10 +90,11 @@ class Library:
     async def transition(self, user: User, article_id: str, action: Action, revision: int,
                          note: str | None = None) -> Article:
         """submit / reject / archive / restore; publishing has its own method."""
-        require(user, REVIEWERS if action is Action.REJECT else WRITERS, f"{action.value} articles")
         if action in (Action.PUBLISH, Action.EDIT):
             raise InvalidInput(f"use the {action.value} endpoint", code="invalid_field")
         article = await self.kb.get_article(article_id)
+        goes_live = action is Action.RESTORE and article.published_version is not None  # its version answers again
+        require(user, REVIEWERS if action is Action.REJECT or goes_live else WRITERS, f"{action.value} this article")
         was_live = article.live_version is not None
         updated = await self._save(user, article, revision, status=next_status(article.status, action),
                                    review_note=note if action is Action.REJECT else article.review_note)
@@ -123,13 +129,15 @@ class Library:
 
     async def _freeze(self, user: User, article: Article, revision: int, content: ArticleContent,
                       status: ArticleStatus, note: str | None, announce: bool = True) -> Article:
-        if article.revision != revision:  # checked first, so a stale copy leaves no version behind
-            await self.kb.update_article(article, revision)
+        """Publish ``content`` as the next version. The number is reserved first, by a compare-and-set on the
+        article, so two reviewers publishing at once never write the same version: the loser gets 409 before
+        writing anything, and a published version is never overwritten."""
         number = article.latest_version + 1
+        reserved = await self.kb.update_article(msgspec.structs.replace(article, latest_version=number), revision)
         await self.kb.put_version(ArticleVersion(article_id=article.id, version=number, content=content,
                                                  published_at=utcnow(), published_by=user.id, note=note))
-        updated = await self._save(user, article, revision, content=content, status=status,
-                                   published_version=number, latest_version=number, review_note=None)
+        updated = await self._save(user, reserved, reserved.revision, content=content, status=status,
+                                   published_version=number, review_note=None)
         if announce:
             await self._changed()
         return updated
@@ -196,13 +204,20 @@ class Library:
     async def bulk(self, user: User, action: str, article_ids: Sequence[str]) -> list[BulkResult]:
         """One action on many articles, each at its current revision; each result says ok or why not."""
         results = []
-        for article_id in dict.fromkeys(article_ids):
-            try:
-                article = await self.kb.get_article(article_id)
-                await self._one_of_bulk(user, action, article)
-                results.append(BulkResult(id=article_id, ok=True))
-            except HubError as exc:
-                results.append(BulkResult(id=article_id, ok=False, code=exc.code, detail=exc.detail))
+        token = _BATCH.set([])
+        try:
+            for article_id in dict.fromkeys(article_ids):
+                try:
+                    article = await self.kb.get_article(article_id)
+                    await self._one_of_bulk(user, action, article)
+                    results.append(BulkResult(id=article_id, ok=True))
+                except HubError as exc:
+                    results.append(BulkResult(id=article_id, ok=False, code=exc.code, detail=exc.detail))
+            changed = bool(_BATCH.get())
+        finally:
+            _BATCH.reset(token)
+        if changed:
+            await self._changed()  # one rebuild for the whole batch
         return results
 
     async def _one_of_bulk(self, user: User, action: str, article: Article) -> Article:
@@ -226,7 +241,7 @@ class Library:
     async def draft_from_misses(self, user: User, miss_ids: Sequence[str], title: str, answer: str) -> Article:
         """Turn logged questions into one draft: the first is its question, the rest similar questions."""
         require(user, WRITERS, "write articles")
-        found = {m.id: m for m in await self.kb.misses(None, limit=5000)}
+        found = {m.id: m for m in await self.kb.misses_by_id(list(dict.fromkeys(miss_ids)))}
         missing = [i for i in miss_ids if i not in found]
         if not miss_ids or missing:
             raise NotFound(f"no such question in the log: {', '.join(missing) or '(none given)'}")

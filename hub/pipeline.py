@@ -414,7 +414,8 @@ class Pipeline:
         conversation = await self._assigned_to(user, conversation_id)
         now = utcnow()
         queued = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
-            "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "queued_at": now,
+            "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "assigned_at": None,
+            "queued_at": now,
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
         await self.router.release(user.id)
         await self._enqueue(queued)
@@ -426,7 +427,8 @@ class Pipeline:
         """The agent hands the conversation back to the bot, which answers the customer's next message."""
         conversation = await self._assigned_to(user, conversation_id)
         back = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
-            "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "handoff_reason": None,
+            "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "assigned_at": None,
+            "handoff_reason": None,
             "handoff_summary": None, "handoff_suggestions": [], "updated_at": utcnow()}, expect_agent=user.id)
         await self.router.release(user.id)
         await self._announce(back, "to_bot")

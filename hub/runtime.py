@@ -7,6 +7,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from langchain_core.language_models import BaseChatModel
 
@@ -51,6 +52,7 @@ class Runtime:
         self._stopping = asyncio.Event()
         self._next_reconcile = 0.0
         self._next_stats = 0.0
+        self._background: dict[str, asyncio.Task[None]] = {}
         self.demo_login: list[tuple[str, str, str]] = []
         self.chat_model: BaseChatModel | None = None
 
@@ -92,6 +94,8 @@ class Runtime:
         self._stopping.set()
         if self._sweeper is not None:
             await stop_task(self._sweeper)
+        for task in self._background.values():
+            await stop_task(task)
         await self.bus.stop()
         if self.chat_model is not None:
             await close_chat_model(self.chat_model)
@@ -114,7 +118,7 @@ class Runtime:
                 return
             try:
                 await self.upkeep.sweep()
-                await self.knowledge.check()
+                self._in_background("kb", self.knowledge.check)
                 if time.monotonic() >= self._next_stats:
                     self._next_stats = time.monotonic() + self.settings.stats_push_s
                     assert self.coordination.redis is not None
@@ -122,9 +126,24 @@ class Runtime:
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
                     await self.upkeep.reconcile()
-                    await self.knowledge.refresh()  # also catches changes made from the command line
+                    self._in_background("kb", self.knowledge.refresh)  # also catches command-line changes
             except Exception:
                 log.exception("sweep failed; retrying")
+
+    def _in_background(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Long work of the sweep (a KB rebuild can take a while) in a task of its own, one at a time, so
+        offer timeouts and routing never wait for it."""
+        running = self._background.get(name)
+        if running is not None and not running.done():
+            return
+
+        async def guarded() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("%s: background work failed; retrying on the next sweep", name)
+
+        self._background[name] = asyncio.create_task(guarded(), name=name)
 
     async def _ensure_demo_users(self) -> list[tuple[str, str, str]]:
         """On a first start (no users at all) create an admin and an agent, and say their passwords."""

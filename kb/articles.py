@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -144,11 +144,21 @@ def checked(content: ArticleContent) -> ArticleContent:
     variants = {channel: text.strip() for channel, text in content.variants.items() if text.strip()}
     if any(len(text) > MAX_ANSWER_CHARS for text in variants.values()):
         raise InvalidInput(f"a channel answer is longer than {MAX_ANSWER_CHARS} characters", code="too_long")
-    if content.valid_from and content.valid_to and content.valid_to <= content.valid_from:
+    valid_from, valid_to = _utc(content.valid_from), _utc(content.valid_to)
+    if valid_from and valid_to and valid_to <= valid_from:
         raise InvalidInput("valid_to must come after valid_from", code="invalid_field")
     category = "/".join(part.strip() for part in (content.category or "").split("/") if part.strip()) or None
     return ArticleContent(title=title, question=question, answer=answer, similar=similar, variants=variants,
-                          category=category, tags=tags, valid_from=content.valid_from, valid_to=content.valid_to)
+                          category=category, tags=tags, valid_from=valid_from, valid_to=valid_to)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time without a zone is read as UTC; every stored time is UTC to the millisecond (as every backend keeps)."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    aware = aware.astimezone(UTC)
+    return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 
 def diff(old: ArticleContent, new: ArticleContent) -> dict[str, list[str]]:

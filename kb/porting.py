@@ -96,10 +96,13 @@ def _csv_record(row: dict[str, str | None]) -> dict[str, Any]:
 def read_csv(data: bytes | str) -> list[ArticleContent]:
     text = data.decode("utf-8-sig", errors="strict") if isinstance(data, bytes) else data.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
-    missing = {"title", "question", "answer"} - set(reader.fieldnames or [])
-    if missing:
-        raise BadImport([f"the header lacks the column(s) {', '.join(sorted(missing))}"])
-    return _all((f"row {n}", _csv_record(row)) for n, row in enumerate(reader, start=2))
+    try:
+        missing = {"title", "question", "answer"} - set(reader.fieldnames or [])
+        if missing:
+            raise BadImport([f"the header lacks the column(s) {', '.join(sorted(missing))}"])
+        return _all((f"row {n}", _csv_record(row)) for n, row in enumerate(reader, start=2))
+    except csv.Error as exc:
+        raise BadImport([f"row {reader.line_num}: not readable as CSV ({exc})"]) from None
 
 
 def read_markdown(text: str, place: str = "file") -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +35,13 @@ class VectorCache:
 
     def _load(self, path: Path) -> None:
         try:
-            with np.load(path, allow_pickle=False) as data:
+            # Our own handle, closed even when numpy gives up on a damaged file.
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
                 if str(data["model"]) != self._model:
                     return
                 self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
                 self.loaded = len(self._vectors)
-        except (OSError, ValueError, KeyError):
+        except Exception:  # a damaged or foreign file (zip, numpy or key errors): start empty
             log.warning("the KB vector cache %s is unreadable; it will be rebuilt", path)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
@@ -63,7 +65,7 @@ class VectorCache:
         if self._path is None:
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self._path.with_suffix(".tmp.npz")
+        partial = self._path.with_name(f"{self._path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
         keys = list(self._vectors)
         vectors = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, self._embedder.dimension))
         np.savez(partial, model=np.array(self._model), keys=np.array(keys), vectors=vectors.astype(np.float32))

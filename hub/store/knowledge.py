@@ -68,4 +68,7 @@ class KnowledgeStore(ABC):
         """Newest first."""
 
     @abstractmethod
+    async def misses_by_id(self, miss_ids: list[str]) -> list[Miss]: ...
+
+    @abstractmethod
     async def set_miss_status(self, miss_id: str, status: MissStatus, article_id: str | None = None) -> Miss: ...

@@ -117,6 +117,9 @@ class MongoKnowledge(KnowledgeStore):
         cursor = self._db.misses.find(query, sort=[("created_at", DESCENDING), ("_id", ASCENDING)], limit=limit)
         return [load(doc, Miss) async for doc in cursor]
 
+    async def misses_by_id(self, miss_ids: list[str]) -> list[Miss]:
+        return [load(doc, Miss) async for doc in self._db.misses.find({"_id": {"$in": miss_ids}})]
+
     async def set_miss_status(self, miss_id: str, status: MissStatus, article_id: str | None = None) -> Miss:
         changes: dict[str, Any] = {"status": status.value}
         if article_id is not None:

@@ -129,6 +129,12 @@ class SQLiteKnowledge(KnowledgeStore):
         sql = f"SELECT doc FROM misses {where}ORDER BY created_at DESC, id LIMIT ?"
         return await self._store._fetch_many(sql, args, Miss)
 
+    async def misses_by_id(self, miss_ids: list[str]) -> list[Miss]:
+        if not miss_ids:
+            return []
+        marks = ", ".join("?" for _ in miss_ids)
+        return await self._store._fetch_many(f"SELECT doc FROM misses WHERE id IN ({marks})", miss_ids, Miss)
+
     async def set_miss_status(self, miss_id: str, status: MissStatus, article_id: str | None = None) -> Miss:
         def tx(db: sqlite3.Connection) -> Miss:
             found = self._store._one("SELECT doc FROM misses WHERE id = ?", (miss_id,), Miss)

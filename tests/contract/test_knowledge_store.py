@@ -113,5 +113,7 @@ async def test_missed_questions_are_logged_and_worked_off(store: Store) -> None:
     assert drafted.status is MissStatus.DRAFTED and drafted.article_id == "a9"
     assert [m.text for m in await store.knowledge.misses(MissStatus.OPEN)] == ["q2", "q1"]
     assert [m.text for m in await store.knowledge.misses(limit=1)] == ["q2"]
+    assert {m.text for m in await store.knowledge.misses_by_id([misses[0].id, misses[2].id, "nope"])} == {"q0", "q2"}
+    assert await store.knowledge.misses_by_id([]) == []
     with pytest.raises(NotFound):
         await store.knowledge.set_miss_status("missing", MissStatus.DISMISSED)

@@ -88,15 +88,20 @@ async def test_disabled_and_archived_articles_are_not_answered(users: dict[str, 
 
     async def top() -> str | None:
         found = (await ag.get("/api/kb/search", params={"q": "where can I park"})).json()["suggestions"]
-        return found[0]["ref"].split("@")[0] if found else None
+        refs = [s["ref"].split("@")[0] for s in found]
+        return refs[0] if refs and refs[0] == article["id"] else ("absent" if article["id"] not in refs else "lower")
 
     assert await top() == article["id"]
     disabled = (await _step(rev, article, "disable")).json()
-    assert disabled["live_version"] is None and await top() != article["id"]
+    assert disabled["live_version"] is None and await top() == "absent"
     enabled = (await _step(rev, disabled, "enable")).json()
     assert await top() == article["id"]
     archived = (await _step(rev, enabled, "archive")).json()
-    assert archived["status"] == "archived" and await top() != article["id"]
+    assert archived["status"] == "archived" and await top() == "absent"
+    refused = await _step(users["ed"], archived, "restore")  # its published version would answer again
+    assert refused.status_code == 403 and refused.json()["code"] == "role_forbidden"
+    restored = (await _step(rev, archived, "restore")).json()
+    assert restored["status"] == "draft" and restored["live_version"] == 1
 
 
 async def test_synonyms_apply_to_search(users: dict[str, httpx.AsyncClient]) -> None:

@@ -39,6 +39,7 @@ class Model:
     clock: int = 1_000_000
     count: int = 0
     waiting: dict[str, int] = field(default_factory=dict)  # conversation → queue score
+    scores: dict[str, int] = field(default_factory=dict)  # every conversation's score at arrival
     offered: dict[str, str] = field(default_factory=dict)  # conversation → agent
     assigned: dict[str, str] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
@@ -71,7 +72,7 @@ async def _arrive(model: Model, router: Router, routers: list[Router], op: tuple
     model.count += 1
     conversation, score = f"c{model.count}", queue_score(model.clock, VIP_WEIGHT * op[1])
     await router.enqueue(conversation, score)
-    model.waiting[conversation] = score
+    model.waiting[conversation] = model.scores[conversation] = score
 
 
 async def _state(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
@@ -130,11 +131,9 @@ async def _step(model: Model, routers: list[Router], op: tuple) -> None:
 async def _decline(model: Model, router: Router, conversation: str) -> None:
     agent = model.offered.pop(conversation)
     assert await router.withdraw(conversation, agent) == agent
-    model.waiting[conversation] = await _score(router, conversation)
-
-
-async def _score(router: Router, conversation: str) -> int:
-    return int(await router._redis.zscore("hub:q:waiting", conversation))  # back in its old place
+    back = await router._redis.zscore("hub:q:waiting", conversation)
+    assert back is not None and int(back) == model.scores[conversation], "not back in its old place"
+    model.waiting[conversation] = model.scores[conversation]
 
 
 async def _scenario(url: str, ops: list[tuple]) -> None:

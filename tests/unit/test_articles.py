@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -67,6 +67,15 @@ def test_a_validity_window_must_not_be_empty_or_reversed() -> None:
     window = checked(content(valid_from=now, valid_to=now + timedelta(days=1)))
     assert window.valid_at(now) and not window.valid_at(now - timedelta(seconds=1))
     assert not window.valid_at(now + timedelta(days=1))
+
+
+def test_a_time_without_a_zone_is_read_as_utc_to_the_millisecond() -> None:
+    naive = datetime(2026, 12, 31, 23, 59, 59, 123456)
+    window = checked(content(valid_from=naive - timedelta(days=1), valid_to=naive))
+    assert window.valid_to == datetime(2026, 12, 31, 23, 59, 59, 123000, tzinfo=UTC)
+    assert window.valid_at(datetime(2026, 12, 31, 12, tzinfo=UTC))  # comparable with zoned times: no TypeError
+    mixed = checked(content(valid_from=naive - timedelta(days=1), valid_to=datetime(2027, 1, 1, tzinfo=UTC)))
+    assert mixed.valid_from is not None and mixed.valid_from.tzinfo is not None
 
 
 def test_diff_names_only_what_changed() -> None:

@@ -59,6 +59,11 @@ def test_csv_without_the_needed_columns_or_with_a_bad_row_is_refused() -> None:
         porting.read_csv("title,question,answer\nA,q,a\nB,q,\n")
 
 
+def test_a_csv_field_beyond_the_parsers_limit_is_refused_not_a_crash() -> None:
+    with pytest.raises(BadImport, match="not readable as CSV"):
+        porting.read_csv("title,question,answer\nA,q," + "x" * 200_000 + "\n")
+
+
 def test_markdown_front_matter_errors_are_reported(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\ntitle: [unclosed\n---\nbody", encoding="utf-8")
     with pytest.raises(BadImport, match=r"a\.md"):
