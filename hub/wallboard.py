@@ -53,7 +53,11 @@ class Wallboard:
         return estimated_wait_s(position, self._handle[1], self._handle[2])
 
     async def push(self, redis: Any) -> bool:
-        """Publish the figures to supervisors' sockets if they changed since any process last did."""
+        """Publish the figures to supervisors' sockets if they changed since any process last did (and only
+        while a supervisor's socket is open somewhere: the day's scan is not free)."""
+        [(_, listeners)] = await redis.pubsub_numsub(keys.SUPERVISOR_EVENTS)
+        if not listeners:
+            return False
         data = msgspec.json.encode(QueueStatsEvent(queues=await self.stats())).decode()
         if await redis.set(keys.LAST_STATS, data, get=True, ex=3600) == data:
             return False

@@ -13,6 +13,7 @@ from hub.errors import InvalidInput
 from kb.text import normalise
 
 MAX_GROUPS = 5000
+MAX_TERMS = 20_000  # in all groups together: every process compiles them into one pattern
 MAX_TERM_CHARS = 100
 
 
@@ -27,6 +28,8 @@ def checked_groups(groups: list[list[str]]) -> list[list[str]]:
             raise InvalidInput(f"a synonym is longer than {MAX_TERM_CHARS} characters", code="too_long")
         if len(terms) >= 2:
             cleaned.append(terms)
+    if sum(len(group) for group in cleaned) > MAX_TERMS:
+        raise InvalidInput(f"at most {MAX_TERMS} synonyms in all", code="too_long")
     return cleaned
 
 

@@ -400,6 +400,9 @@
   }
 
   function onError(frame) {
+    if (frame.code === "unknown_message" || frame.code === "rate_limited") {  // a rating that did not go through
+      ui.log.querySelectorAll(".rate button:disabled").forEach((b) => { b.disabled = false; });
+    }
     const entry = frame.client_id ? S.pending.get(frame.client_id) : null;
     if (entry) {
       entry.failed = true;
