@@ -212,7 +212,11 @@ def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServ
             restarted.stop()
 
 
-def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: HubServer, shots: Path) -> None:
+HOURS_ANSWER = "We are open 9:00-18:00, Monday to Friday."
+
+
+def _publish_hours(hub: HubServer) -> None:
+    """An editor's published article, through the API (the editor's screen is a later issue)."""
     import httpx
 
     with httpx.Client(base_url=hub.http, timeout=60) as http:
@@ -220,11 +224,15 @@ def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: 
                                                    "password": hub.demo_password("admin")}).json()["token"]
         http.headers["authorization"] = f"Bearer {token}"
         article = http.post("/api/kb/articles", json={
-            "title": "Opening hours", "question": "What are your opening hours?",
-            "answer": "We are open 9:00-18:00, Monday to Friday.", "similar": ["营业时间是几点"]}).json()
+            "title": "Opening hours", "question": "What are your opening hours?", "answer": HOURS_ANSWER,
+            "similar": ["营业时间是几点", "when are you open"]}).json()
         article = http.post(f"/api/kb/articles/{article['id']}/submit", json={"revision": 1}).json()
         assert http.post(f"/api/kb/articles/{article['id']}/publish",
                          json={"revision": article["revision"]}).status_code == 200
+
+
+def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: HubServer, shots: Path) -> None:
+    _publish_hours(hub)
     errors: list[str] = []
     context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 760})
     try:
@@ -245,3 +253,40 @@ def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: 
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_agent_sends_a_suggested_reply(browser: Browser, hub: HubServer, shots: Path) -> None:
+    _publish_hours(hub)
+    errors: list[str] = []
+    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
+    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 760})
+    try:
+        console = agent_ctx.new_page()
+        _watch_errors(console, errors)
+        _sign_in(console, hub)
+        store = customer_ctx.new_page()
+        _watch_errors(store, errors)
+        store.goto(f"{hub.http}/")
+        store.get_by_role("button", name="Chat with us").click()
+        store.get_by_label("Your message").fill("When are you open? I need a real person")
+        store.get_by_label("Your message").press("Enter")
+        expect(store.get_by_role("status").filter(has_text="Waiting for an agent")).to_be_visible()
+
+        offer = console.locator(".offer")
+        expect(offer).to_contain_text("asked for a person")  # the bot's handoff summary
+        offer.get_by_role("button", name="Accept").click()
+        suggestions = console.get_by_role("region", name="Suggested replies")
+        expect(suggestions).to_contain_text("Opening hours")
+        console.screenshot(path=shots / "console-suggested-replies.png")
+        suggestions.get_by_role("button", name="Use the suggested reply “Opening hours”").click()
+        reply = console.get_by_role("textbox", name="Reply")
+        expect(reply).to_have_value(HOURS_ANSWER)
+        reply.press("Enter")
+        expect(store.locator(".msg.agent .bubble")).to_have_text(HOURS_ANSWER)
+        console.get_by_role("button", name="中文").click()
+        expect(console.get_by_role("region", name="推荐回复")).to_contain_text("Opening hours")
+        console.screenshot(path=shots / "console-suggested-replies-zh.png")
+        assert not errors, errors
+    finally:
+        agent_ctx.close()
+        customer_ctx.close()

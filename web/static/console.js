@@ -25,6 +25,7 @@
       connected: "Connected", connecting: "Connecting…", reconnecting: "Connection lost — reconnecting…",
       offline: "Offline", network: "Cannot reach the hub; check your connection.",
       sessionEnded: "Your session has ended; please sign in again.", withdrawn: "Offer withdrawn: {name}",
+      suggested: "Suggested replies", use: "Use", useLabel: "Use the suggested reply “{title}”", draft: "Draft",
     },
     zh: {
       title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
@@ -42,6 +43,7 @@
       connected: "已连接", connecting: "正在连接…", reconnecting: "连接已断开，正在重新连接…",
       offline: "离线", network: "无法连接到服务器，请检查网络。",
       sessionEnded: "登录已失效，请重新登录。", withdrawn: "对话请求已撤回：{name}",
+      suggested: "推荐回复", use: "使用", useLabel: "使用推荐回复“{title}”", draft: "草稿",
     },
   };
 
@@ -49,7 +51,7 @@
   const S = {
     lang: pickLang(), token: sessionGet(TOKEN_KEY), me: null, ws: null, retry: 0, timer: null, ping: null,
     wsState: "connecting", offers: new Map(), offerNodes: new Map(), convs: new Map(), selected: null,
-    draft: null,
+    draft: null, assist: new Map(),
   };
 
   function pickLang() {
@@ -239,6 +241,7 @@
       case "message": return onMessage(frame);
       case "status": return onStatus(frame);
       case "agent_state": return onAgentState(frame);
+      case "suggestions": return onSuggestions(frame);
       case "error": return showAlert(frame.detail);
       default: return undefined; // ack, pong
     }
@@ -250,6 +253,40 @@
     S.me.state = frame.state;
     renderPresence();
     if (frame.reason === "missed") { showAlert(t("missedOffers")); announce(t("missedOffers")); }
+  }
+
+  // ----- agent assist: the KB's best answers for the customer's latest message ------------------------
+  function onSuggestions(frame) {
+    S.assist.set(frame.conversation_id, frame);
+    if (S.selected === frame.conversation_id) renderAssist();
+  }
+
+  async function loadAssist(id) {
+    try {
+      onSuggestions(await api("GET", "/api/conversations/" + encodeURIComponent(id) + "/suggestions"));
+    } catch (e) { /* no suggestions is not an error worth showing */ }
+  }
+
+  function renderAssist() {
+    const frame = S.selected && S.assist.get(S.selected);
+    const list = $("assist-list");
+    list.textContent = "";
+    const items = [];
+    if (frame && frame.draft) items.push({ title: t("draft"), answer: frame.draft });
+    if (frame) (frame.suggestions || []).forEach((s) => items.push({ title: s.title, answer: s.answer }));
+    items.forEach((item) => {
+      const li = el("li", "suggestion");
+      li.appendChild(el("strong", null, item.title));
+      li.appendChild(el("p", null, item.answer));
+      const use = el("button", null, t("use"));
+      use.type = "button";
+      use.setAttribute("aria-label", t("useLabel", { title: item.title }));
+      use.addEventListener("click", () => { $("reply").value = item.answer; $("reply").focus(); });
+      li.appendChild(use);
+      list.appendChild(li);
+    });
+    const entry = S.selected && S.convs.get(S.selected);
+    $("assist").hidden = !items.length || !entry || entry.state !== "assigned";
   }
 
   function onWelcome(frame) {
@@ -421,6 +458,7 @@
     renderConvs();
     renderPane();
     loadMessages(entry);
+    loadAssist(id);
   }
 
   async function loadMessages(entry) {
@@ -490,6 +528,7 @@
     const open = entry.state === "assigned";
     ["transfer", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
     $("reply-form").querySelector("button").disabled = !open;
+    renderAssist();
   }
 
   // ----- replying, transfer, resolve -------------------------------------------------------------
