@@ -125,8 +125,8 @@ async def test_an_answer_outside_its_validity_window_is_not_given(embedder: Embe
 async def test_synonyms_reach_questions_worded_differently(embedder: Embedder) -> None:
     kb = [version("pay", "Payment", "Can I pay with alipay?", "Yes, Alipay is accepted."),
           version("ship", "Shipping", "How long does shipping take?", "Three days.")]
-    plain = Retriever(embedder, kb).search("zfb")
-    assert plain.best is None or plain.best.article_id != "pay" or not plain.answers(1.0)
+    plain = Retriever(embedder, kb).search("can I pay with zfb")  # the same query, without the dictionary
+    assert not plain.answers(1.0) or plain.best.article_id != "pay"
     with_synonyms = Retriever(embedder, kb, Synonyms([["alipay", "zfb", "支付宝"]]))
     assert with_synonyms.search("can I pay with zfb").answers(1.0)
     assert with_synonyms.search("can I pay with zfb").best.article_id == "pay"

@@ -9,6 +9,7 @@ import pytest
 from hub.errors import InvalidInput
 from hub.models import Channel
 from hub.routing.queues import (
+    VIP_WEIGHT,
     Hours,
     OverflowStep,
     QueueSpec,
@@ -16,6 +17,7 @@ from hub.routing.queues import (
     eligible,
     is_open,
     load,
+    queue_score,
 )
 
 CONFIG = """
@@ -111,3 +113,11 @@ def test_a_bad_queue_file_is_refused_with_the_reason(text: str, fragment: str) -
 
 def test_an_overflow_step_names_its_time() -> None:
     assert OverflowStep(after_s=60).min_proficiency is None
+
+
+def test_the_queue_score_orders_by_effective_priority() -> None:
+    # a VIP level 1 (10 points) arriving 9 minutes after a regular customer still goes first; at 11 minutes, not
+    regular = queue_score(0, 0)
+    assert queue_score(9 * 60_000, VIP_WEIGHT) < regular < queue_score(11 * 60_000, VIP_WEIGHT)
+    assert queue_score(1000, 0) > queue_score(0, 0)  # same priority: first come, first served
+    assert queue_score(10 * 86_400_000, 1, aging_per_min=0) < queue_score(0, 0, aging_per_min=0)  # no aging: priority
