@@ -17,7 +17,7 @@ import pytest
 from tests.support.hub import HubServer
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 expect.set_options(timeout=10_000)
 
@@ -44,6 +44,26 @@ def _sign_in(console: Page, hub: HubServer) -> None:
     expect(ready).to_have_attribute("aria-pressed", "true")
     expect(console.locator("#conn")).to_have_text("Connected")
     expect(console.get_by_role("alert")).to_be_hidden()
+
+
+def _console_and_widget(browser: Browser, hub: HubServer, errors: list[str], customer_viewport: dict[str, int]
+                        ) -> tuple[tuple[BrowserContext, BrowserContext], Page, Page]:
+    """An agent signed in on /console (Ready), and a customer on the demo page with the widget open."""
+    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
+    customer_ctx = browser.new_context(locale="en-US", viewport=customer_viewport)
+    try:
+        console = agent_ctx.new_page()
+        _watch_errors(console, errors)
+        _sign_in(console, hub)
+        store = customer_ctx.new_page()
+        _watch_errors(store, errors)
+        store.goto(f"{hub.http}/")
+        store.get_by_role("button", name="Chat with us").click()
+    except BaseException:
+        agent_ctx.close()
+        customer_ctx.close()
+        raise
+    return (agent_ctx, customer_ctx), console, store
 
 
 def test_customer_and_agent_chat(browser: Browser, hub: HubServer, shots: Path) -> None:
@@ -167,17 +187,10 @@ def test_widget_recovers_from_an_unknown_token(browser: Browser, hub: HubServer,
 
 def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServer, shots: Path) -> None:
     errors: list[str] = []
-    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
-    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 700})
+    viewport = {"width": 1000, "height": 700}
+    (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
     restarted: HubServer | None = None
     try:
-        console = agent_ctx.new_page()
-        _watch_errors(console, errors)
-        _sign_in(console, hub)
-        store = customer_ctx.new_page()
-        _watch_errors(store, errors)
-        store.goto(f"{hub.http}/")
-        store.get_by_role("button", name="Chat with us").click()
         box = store.get_by_label("Your message")
         box.fill("I want to talk to a person")
         box.press("Enter")
@@ -258,16 +271,9 @@ def test_the_widget_shows_a_bot_answer_that_can_be_rated(browser: Browser, hub: 
 def test_the_agent_sends_a_suggested_reply(browser: Browser, hub: HubServer, shots: Path) -> None:
     _publish_hours(hub)
     errors: list[str] = []
-    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
-    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 760})
+    viewport = {"width": 1100, "height": 760}
+    (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
     try:
-        console = agent_ctx.new_page()
-        _watch_errors(console, errors)
-        _sign_in(console, hub)
-        store = customer_ctx.new_page()
-        _watch_errors(store, errors)
-        store.goto(f"{hub.http}/")
-        store.get_by_role("button", name="Chat with us").click()
         store.get_by_label("Your message").fill("When are you open? I need a real person")
         store.get_by_label("Your message").press("Enter")
         expect(store.get_by_role("status").filter(has_text="Waiting for an agent")).to_be_visible()
