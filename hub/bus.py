@@ -3,6 +3,13 @@
 One subscriber connection per process; local handlers are plain callables that must not block
 (websocket handlers put the frame in their socket's outbox). A subscription is confirmed by Redis
 before ``subscribe`` returns, so nothing published after it can be missed.
+
+Publishes made in the same turn of the event loop leave together in one pipelined round trip (under
+load, dozens of messages' events share it), in the order they were made; each ``publish_many``
+still returns only once Redis has taken its events.
+
+An event that says a conversation is waiting (``if_waiting``) is published by a Lua script only while
+it is in the waiting queue: one made just before an offer can never arrive after the assignment.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from hub import keys
+from hub.scripts import source
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,10 @@ class Bus:
         self._handlers: dict[str, set[Handler]] = defaultdict(set)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
+        self._if_waiting = redis.register_script(source("publish_if_waiting"))
+        self._outgoing: list[tuple[list[str], str, str | None]] = []
+        self._sent: asyncio.Future[None] | None = None  # resolved when the outgoing batch is in Redis
+        self._sender: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         # redis-py's listen() ends when nothing is subscribed: one standing subscription keeps it going.
@@ -41,15 +53,46 @@ class Bus:
             await asyncio.wait([self._reader], timeout=5)
         await self._pubsub.aclose()
 
-    async def publish_many(self, channels: list[str], data: str) -> None:
-        """One event to several channels in a single round trip."""
-        if len(channels) == 1:
-            await self._redis.publish(channels[0], data)
+    async def publish_many(self, channels: list[str], data: str, if_waiting: str | None = None) -> None:
+        """One event to several channels, sent with whatever else is published in this turn; with
+        ``if_waiting``, only if that conversation is in the waiting queue when Redis gets it."""
+        if not channels:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for channel in channels:
-                pipe.publish(channel, data)
-            await pipe.execute()
+        self._outgoing.append((channels, data, if_waiting))
+        if self._sent is None:
+            self._sent = asyncio.get_running_loop().create_future()
+        sent = self._sent
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="bus-publish")
+        await asyncio.shield(sent)
+
+    async def _send(self) -> None:
+        """The one sender: batches leave one after another, so events keep the order they were made in."""
+        try:
+            await asyncio.sleep(0)  # let the other publishes of this turn join
+            while self._outgoing:
+                batch, sent = self._outgoing, self._sent
+                self._outgoing, self._sent = [], None
+                assert sent is not None
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channels, data, if_waiting in batch:
+                            if if_waiting is not None:
+                                await self._if_waiting(keys=[keys.WAITING], args=[if_waiting, data, *channels],
+                                                       client=pipe)
+                            else:
+                                for channel in channels:
+                                    pipe.publish(channel, data)
+                        await pipe.execute()
+                except Exception as exc:
+                    sent.set_exception(exc)
+                    sent.exception()  # retrieved: a batch nobody waits on any more is not an error to report
+                else:
+                    sent.set_result(None)
+        finally:
+            self._sender = None
+            if self._sent is not None and not self._outgoing:
+                self._sent.cancel()
 
     async def subscribe(self, channel: str, handler: Handler) -> None:
         first = not self._handlers[channel]

@@ -7,6 +7,7 @@ customer's or the agent's websocket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -96,7 +97,8 @@ class Pipeline:
             channels.append(keys.conversation_events(conversation_id))
         if agent_id is not None:
             channels.append(keys.agent_events(agent_id))
-        await self.bus.publish_many(channels, data)
+        waiting = event.conversation_id if isinstance(event, StatusEvent) and event.state is S.QUEUED else None
+        await self.bus.publish_many(channels, data, if_waiting=waiting)
 
     async def _name_of(self, user_id: str) -> str:
         if user_id not in self._names:
@@ -302,10 +304,10 @@ class Pipeline:
     async def announce_queue(self, head: int = 100) -> None:
         """Tell the first ``head`` waiting customers their position, after the queue moved."""
         waiting = await self.router.waiting_head(head)
-        for position, conversation_id in enumerate(waiting, start=1):
-            event = StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
-                                estimated_wait_s=await self.wallboard.estimated_wait_s(position))
-            await self.publish(event, conversation_id, None)
+        events = [StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
+                              estimated_wait_s=await self.wallboard.estimated_wait_s(position))
+                  for position, conversation_id in enumerate(waiting, start=1)]
+        await asyncio.gather(*(self.publish(event, event.conversation_id, None) for event in events))
 
     async def pending_offers(self, user: User) -> list[OfferEvent]:
         events = [await self._offer_event(offer) for offer in await self.router.offers_of(user.id)]

@@ -3,7 +3,8 @@
 Callers submit small functions of the connection. The thread takes everything queued, runs it in one
 transaction (each write inside its own savepoint, so one failure does not undo the others), commits
 once, and only then resolves the callers' futures: a result is never seen before its commit. Under
-load, one commit covers many messages, which is what makes SQLite keep up with a busy hub.
+load, one commit covers many messages, which is what makes SQLite keep up with a busy hub. The work
+submitted in one turn of the event loop is handed over at once (one wake-up of the thread, not one each).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class SQLiteWorker:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
+        self._handover: list[_Item] = []  # submitted in this turn of the event loop, not yet queued
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sqlite", daemon=True)
@@ -72,9 +74,21 @@ class SQLiteWorker:
     async def _submit(self, fn: Work, write: bool) -> Any:
         if self._thread is None:
             raise RuntimeError("the store is not open")
-        item = _Item(fn, write, asyncio.get_running_loop())
-        self._queue.put(item)
+        loop = asyncio.get_running_loop()
+        item = _Item(fn, write, loop)
+        if not self._handover:
+            loop.call_soon(self._hand_over)
+        self._handover.append(item)
         return await item.future
+
+    def _hand_over(self) -> None:
+        items, self._handover = self._handover, []
+        if self._thread is None:  # stopped within this turn: nobody will run them
+            for item in items:
+                item.error = RuntimeError("the store is not open")
+            _settle(items)
+            return
+        self._queue.put(items)
 
     def _run(self) -> None:
         try:
@@ -94,16 +108,16 @@ class SQLiteWorker:
         first = self._queue.get()
         if first is _STOP:
             return None
-        group = [first]
+        group = list(first)
         while len(group) < MAX_GROUP:
             try:
-                item = self._queue.get_nowait()
+                items = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is _STOP:
+            if items is _STOP:
                 self._queue.put(_STOP)  # finish this group, then stop
                 break
-            group.append(item)
+            group.extend(items)
         return group
 
     def _execute(self, db: sqlite3.Connection, group: list[_Item]) -> None:

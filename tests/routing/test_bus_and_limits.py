@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
+from hub import keys
 from hub.bus import Bus
 from hub.errors import RateLimited
 from hub.ratelimit import RateLimiter
@@ -49,6 +50,46 @@ async def test_two_local_handlers_share_one_subscription(redis_server: RedisServ
         await bus.publish_many(["hub:ev:t"], "hello")
         await asyncio.sleep(0.1)
         assert first == [] and second == ["hello"]
+    finally:
+        await bus.stop()
+        await client.aclose()
+
+
+async def test_concurrent_publishes_arrive_in_the_order_they_were_made(redis_server: RedisServer) -> None:
+    client = Redis.from_url(redis_server.url, decode_responses=True)
+    bus = Bus(client)
+    await bus.start()
+    got: list[str] = []
+    try:
+        await bus.subscribe("hub:ev:order", got.append)
+        await asyncio.gather(*(bus.publish_many(["hub:ev:order"], str(n)) for n in range(300)))
+        for n in range(300, 310):  # one at a time too, each batch after the previous one
+            await bus.publish_many(["hub:ev:order"], str(n))
+        for _ in range(50):
+            if len(got) == 310:
+                break
+            await asyncio.sleep(0.05)
+        assert got == [str(n) for n in range(310)]
+    finally:
+        await bus.stop()
+        await client.aclose()
+
+
+async def test_a_waiting_status_is_published_only_while_the_conversation_waits(redis_server: RedisServer) -> None:
+    """A position announcement made just before an offer must not reach the agent after the assignment."""
+    client = Redis.from_url(redis_server.url, decode_responses=True)
+    bus = Bus(client)
+    await bus.start()
+    got: list[str] = []
+    try:
+        await bus.subscribe("hub:ev:conv:w", got.append)
+        await client.zadd(keys.WAITING, {"w": 1})
+        await bus.publish_many(["hub:ev:conv:w"], "queued 1", if_waiting="w")
+        await client.zrem(keys.WAITING, "w")  # offered
+        await bus.publish_many(["hub:ev:conv:w"], "queued 1 again", if_waiting="w")
+        await bus.publish_many(["hub:ev:conv:w"], "assigned")
+        await asyncio.sleep(0.1)
+        assert got == ["queued 1", "assigned"]
     finally:
         await bus.stop()
         await client.aclose()
