@@ -78,7 +78,7 @@ class Bus:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for channels, data, if_waiting in batch:
                             if if_waiting is not None:
-                                await self._if_waiting(keys=[keys.WAITING], args=[if_waiting, data, *channels],
+                                await self._if_waiting(keys=[keys.routed(if_waiting)], args=[data, *channels],
                                                        client=pipe)
                             else:
                                 for channel in channels:

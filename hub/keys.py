@@ -4,8 +4,8 @@ from __future__ import annotations
 
 PREFIX = "hub:"
 
-WAITING = PREFIX + "q:waiting"
-READY = PREFIX + "agents:ready"
+# The routing model's keys are described in hub/lua/routing_lib.lua; Python reads a few of them.
+QUEUES = PREFIX + "queues"
 ONLINE = PREFIX + "agents:online"  # agents whose state is not offline
 OFFERS = PREFIX + "offers"
 ROUTING_BUILT = PREFIX + "routing:built"
@@ -16,6 +16,25 @@ OFFER_PREFIX = PREFIX + "offer:"
 
 def agent(agent_id: str) -> str:
     return AGENT_PREFIX + agent_id
+
+
+def routed(conversation_id: str) -> str:
+    """A conversation in routing (waiting or offered): its queue, tier, media, score, wanted agent."""
+    return f"{PREFIX}cv:{conversation_id}"
+
+
+def waiting(queue_id: str, tier: int, media: str) -> str:
+    return f"{PREFIX}qw:{queue_id}:{tier}:{media}"
+
+
+def last_agent(contact_id: str) -> str:
+    """Who served the contact last (sticky routing), for a while."""
+    return f"{PREFIX}last:{contact_id}"
+
+
+def wanted(agent_id: str, media: str) -> str:
+    """Conversations waiting for this agent in particular."""
+    return f"{PREFIX}aw:{agent_id}:{media}"
 
 
 def presence(agent_id: str) -> str:

@@ -100,6 +100,9 @@ class Conversation(msgspec.Struct, kw_only=True):
     resolved_at: datetime | None = None
     last_seq: int = 0
     priority: float = 0.0  # effective priority points at enqueue (VIP); waiting adds more (see queue_score)
+    queue_id: str | None = None  # the ACD queue it waits in (or last waited in)
+    wanted_agent_id: str | None = None  # offered to this agent only (asked for, or the last one) ...
+    wanted_until: datetime | None = None  # ... until then; after that, to anyone in the queue
     handoff_summary: str | None = None  # what the bot tells the agent who takes over
     handoff_suggestions: list[Suggested] = []
 
@@ -124,7 +127,10 @@ class User(msgspec.Struct, kw_only=True):
     role: UserRole
     created_at: datetime
     display_name: str | None = None
-    capacity: int | None = None
+    capacity: int | None = None  # concurrent chats (None: the hub's default)
+    capacities: dict[str, int] = {}  # per media ("voice", "email"; "chat" overrides capacity)
+    skills: dict[str, int] = {}  # skill → proficiency 1-5
+    team: str | None = None
     agent_state: AgentState = AgentState.OFFLINE
     state_changed_at: datetime | None = None
     state_reason: str | None = None  # why not ready: the agent's own ("lunch") or the hub's ("missed")

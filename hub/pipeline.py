@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from bot import Bot
 from bot.assist import Assistant
 from hub import keys
+from hub.acd import Acd
 from hub.assisting import Assisting
 from hub.auth import customer_token, token_fingerprint
 from hub.bot_turns import BotTurns
@@ -54,7 +55,8 @@ from hub.models import (
 )
 from hub.presence import Presence
 from hub.routing import Offer, Router
-from hub.routing.queues import VIP_WEIGHT, queue_score
+from hub.routing.queues import MEDIA
+from hub.routing.router import EVERY_QUEUE, agent_trigger
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
@@ -87,6 +89,7 @@ class Pipeline:
         self.wallboard = Wallboard(store, router, settings.service_level_s)
         self.turns = BotTurns(self)
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
+        self.acd = Acd(self)
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
@@ -251,28 +254,38 @@ class Pipeline:
         return message
 
     async def handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
-                      suggestions: Sequence[Suggested] = ()) -> None:
+                      suggestions: Sequence[Suggested] = (), queue_id: str | None = None,
+                      agent_id: str | None = None) -> None:
+        """To a person: into ``queue_id`` (else the first queue serving the channel), for ``agent_id`` first
+        when one was asked for."""
         contact = await self.store.get_contact(conversation.contact_id)
         if contact.blocked:
             await self._refuse_blocked(conversation, contact, reason)
             return
+        queue = self.acd.queue_for(conversation.channel, queue_id)
+        wanted, until = await self.acd.wanted(queue, contact, agent_id)
         now = utcnow()
         try:
             queued = await self.store.update_conversation(conversation.id, S.BOT, {
                 "state": next_state(S.BOT, Transition.HANDOFF), "handoff_reason": reason,
-                "handoff_summary": summary, "handoff_suggestions": list(suggestions),
-                "priority": VIP_WEIGHT * contact.vip, "queued_at": now, "updated_at": now})
+                "handoff_summary": summary, "handoff_suggestions": list(suggestions), "queue_id": queue.id,
+                "priority": self.acd.priority(queue, contact), "wanted_agent_id": wanted, "wanted_until": until,
+                "queued_at": now, "updated_at": now})
         except Conflict:
             return  # another message of the same turn already handed it off
-        await self._enqueue(queued)
+        triggers = await self._enqueue(queued)
         await self._announce(queued, reason)
-        await self.route()
+        await self.route(triggers)
 
-    async def _enqueue(self, queued: Conversation) -> None:
-        """Into the waiting queue at its priority; if it went ahead of others (a VIP), they hear their new place."""
-        position = await self.router.enqueue(queued.id, queue_score(ms(queued.queued_at or utcnow()), queued.priority))
-        if position < await self.router.waiting():
-            await self.announce_queue()
+    async def _enqueue(self, queued: Conversation) -> list[str]:
+        """Into routing at its priority; if it went ahead of others (a VIP), they hear their new place.
+        Returns what to match it with."""
+        routed = self.acd.routed(queued)
+        position = await self.router.enqueue(routed)
+        if routed.wanted_agent is None and position is not None and \
+                position < await self.router.waiting(routed.queue_id):
+            await self.announce_queue([(routed.queue_id, routed.media)])
+        return self.acd.triggers(routed)
 
     async def _refuse_blocked(self, conversation: Conversation, contact: Contact, reason: str) -> None:
         """A blacklisted contact never reaches an agent: they hear so, and the refusal is logged."""
@@ -281,9 +294,11 @@ class Pipeline:
         await self.say(conversation, Role.SYSTEM, BLOCKED_TEXT["zh" if (contact.locale or "").startswith("zh")
                                                                else "en"])
 
-    async def route(self) -> list[Offer]:
-        """Offer waiting conversations to free agents, and tell each agent of their offers."""
-        offers = await self.router.match()
+    async def route(self, triggers: Sequence[str] = (EVERY_QUEUE,)) -> list[Offer]:
+        """Offer waiting conversations to free agents, and tell each agent of their offers. ``triggers`` say
+        what changed (an agent freed, a queue's arrival); by default every queue is matched."""
+        offers = await self.router.match(triggers)
+        lines = {line for line in await self.router.lines_of([o.conversation_id for o in offers]) if line}
         made = []
         for offer in offers:
             try:
@@ -297,16 +312,21 @@ class Pipeline:
                 continue
             await self.publish(event, None, offer.agent_id)
             made.append(offer)
-        if offers:
-            await self.announce_queue()
+        if lines:
+            await self.announce_queue(sorted(lines))
         return made
 
-    async def announce_queue(self, head: int = 100) -> None:
-        """Tell the first ``head`` waiting customers their position, after the queue moved."""
-        waiting = await self.router.waiting_head(head)
-        events = [StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
-                              estimated_wait_s=await self.wallboard.estimated_wait_s(position))
-                  for position, conversation_id in enumerate(waiting, start=1)]
+    async def announce_queue(self, lines: Sequence[tuple[str, str]] | None = None, head: int = 100) -> None:
+        """Tell the first ``head`` customers waiting in each line (queue, media) their position, after it
+        moved; by default in every line."""
+        if lines is None:
+            lines = [(q.id, media) for q in self.router.queues.values() for media in q.media]
+        events = []
+        for queue_id, media in lines:
+            waiting = await self.router.waiting_head(queue_id, media, head)
+            events += [StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
+                                   estimated_wait_s=await self.wallboard.estimated_wait_s(position))
+                       for position, conversation_id in enumerate(waiting, start=1)]
         await asyncio.gather(*(self.publish(event, event.conversation_id, None) for event in events))
 
     async def pending_offers(self, user: User) -> list[OfferEvent]:
@@ -332,7 +352,8 @@ class Pipeline:
 
     # ----- agents -----------------------------------------------------------------------------
     def capacity(self, user: User) -> int:
-        return user.capacity or self.settings.agent_capacity
+        """Concurrent chats (the console shows it)."""
+        return self.acd.capacities(user)["chat"]
 
     async def set_agent_state(self, user: User, state: AgentState, reason: str | None = None) -> None:
         """``reason`` says why an agent is not ready (their own: "lunch"; the hub's: "missed")."""
@@ -340,7 +361,7 @@ class Pipeline:
             raise Forbidden("this account does not take conversations", code="not_an_agent")
         reason = reason if state is AgentState.NOT_READY else None
         await self.store.set_agent_state(user.id, state, utcnow(), reason)
-        await self.router.set_state(user.id, state.value, self.capacity(user))
+        await self.router.set_state(user.id, state.value, self.acd.capacities(user), self.acd.memberships(user))
         if state is AgentState.READY:
             await self.router.clear_missed(user.id)
         await self.publish(AgentStateEvent(state=state.value, reason=reason), None, user.id)
@@ -349,7 +370,7 @@ class Pipeline:
                 if await self.router.withdraw(offer.conversation_id, user.id) is not None:
                     await self.publish(OfferWithdrawnEvent(conversation_id=offer.conversation_id,
                                                            reason=f"agent_{state.value}"), None, user.id)
-        await self.route()
+        await self.route([agent_trigger(user.id)] if state is AgentState.READY else (EVERY_QUEUE,))
 
     async def accept(self, user: User, conversation_id: str) -> Conversation:
         if not await self.router.accept(conversation_id, user.id):
@@ -360,8 +381,8 @@ class Pipeline:
                 "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,
                 "assigned_at": utcnow(), "updated_at": utcnow()})
         except (Conflict, NotFound):
-            await self.router.release(user.id)
-            await self.route()
+            await self.router.release(user.id, await self._media_of(conversation_id))
+            await self.route([agent_trigger(user.id)])
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
@@ -372,6 +393,12 @@ class Pipeline:
         if await self.router.withdraw(conversation_id, user.id) is None:
             raise Conflict("this offer has expired or was taken back", code="offer_expired")
         await self.route()
+
+    async def _media_of(self, conversation_id: str) -> str:
+        try:
+            return MEDIA[(await self.store.get_conversation(conversation_id)).channel]
+        except NotFound:
+            return "chat"
 
     async def _assigned_to(self, user: User, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
@@ -409,20 +436,27 @@ class Pipeline:
             "updated_at": now}, expect_agent=conversation.agent_id)
         await self._leave_routing(conversation)
         await self._announce(resolved)
-        await self.route()
+        await self.acd.remember_agent(conversation)
+        await self.route([agent_trigger(conversation.agent_id)] if conversation.agent_id else (EVERY_QUEUE,))
         return resolved
 
-    async def transfer_to_queue(self, user: User, conversation_id: str) -> Conversation:
+    async def transfer_to_queue(self, user: User, conversation_id: str, queue_id: str | None = None,
+                                agent_id: str | None = None) -> Conversation:
+        """Back to waiting: in its queue or ``queue_id``, for ``agent_id`` first when given."""
         conversation = await self._assigned_to(user, conversation_id)
+        if queue_id is not None and queue_id not in self.router.queues:
+            raise NotFound(f"there is no queue {queue_id!r}", code="unknown_queue")
+        queue = self.acd.queue_for(conversation.channel, queue_id or conversation.queue_id)
         now = utcnow()
+        wanted_until = now + timedelta(seconds=queue.wanted_wait_s) if agent_id else None
         queued = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
             "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "assigned_at": None,
-            "queued_at": now,
+            "queued_at": now, "queue_id": queue.id, "wanted_agent_id": agent_id, "wanted_until": wanted_until,
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
-        await self.router.release(user.id)
-        await self._enqueue(queued)
+        await self.router.release(user.id, MEDIA[conversation.channel])
+        triggers = await self._enqueue(queued)
         await self._announce(queued, "transfer")
-        await self.route()
+        await self.route([*triggers, agent_trigger(user.id)])
         return queued
 
     async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:
@@ -432,20 +466,22 @@ class Pipeline:
             "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "assigned_at": None,
             "handoff_reason": None,
             "handoff_summary": None, "handoff_suggestions": [], "updated_at": utcnow()}, expect_agent=user.id)
-        await self.router.release(user.id)
+        await self.router.release(user.id, MEDIA[conversation.channel])
         await self._announce(back, "to_bot")
-        await self.route()
+        await self.route([agent_trigger(user.id)])
         return back
 
     async def _leave_routing(self, conversation: Conversation) -> None:
         if conversation.state is S.ASSIGNED and conversation.agent_id:
-            await self.router.release(conversation.agent_id)
+            await self.router.release(conversation.agent_id, MEDIA[conversation.channel])
         elif conversation.state is S.QUEUED:
+            line = await self.router.routed_queue(conversation.id)
             offered_to = await self.router.dequeue(conversation.id)
             if offered_to is not None:
                 await self.publish(OfferWithdrawnEvent(conversation_id=conversation.id, reason="resolved"),
                                    None, offered_to)
-            await self.announce_queue()
+            if line is not None:
+                await self.announce_queue([line])
 
     async def conversations_of(self, user: User, states: Sequence[ConversationState]) -> list[Conversation]:
         return await self.store.conversations_of_agent(user.id, states)

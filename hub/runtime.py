@@ -18,6 +18,7 @@ from bot.writer import GroundedWriter
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus
 from hub.coord import Coordination
+from hub.errors import HubError
 from hub.ids import new_id
 from hub.kb_index import LiveKnowledge
 from hub.library import Library
@@ -26,8 +27,10 @@ from hub.pipeline import Pipeline
 from hub.presence import Presence
 from hub.ratelimit import RateLimiter
 from hub.routing import Router
+from hub.routing.queues import QueueSpec, default_queues
+from hub.routing.queues import load as load_queues
 from hub.scripts import Scripts
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 from hub.store import Store, open_store
 from hub.upkeep import Upkeep
 
@@ -64,6 +67,7 @@ class Runtime:
         self.bus = Bus(redis)
         await self.bus.start()
         router = Router(redis, scripts, self.settings.offer_timeout_s)
+        await router.configure(self._queues())
         self.knowledge = LiveKnowledge(self.settings, self.store, redis)
         await self.knowledge.refresh()
         self.library = Library(self.store, self.knowledge)
@@ -74,6 +78,19 @@ class Runtime:
         await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
+
+    def _queues(self) -> list[QueueSpec]:
+        path = self.settings.queues_file
+        if path is None:
+            return default_queues()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"HUB_QUEUES_FILE {path}: {exc.strerror}") from None
+        try:
+            return load_queues(text)
+        except HubError as exc:
+            raise SettingsError(f"HUB_QUEUES_FILE {path}: {exc.detail}") from None
 
     async def _writer(self) -> GroundedWriter | None:
         """The generative mode, when an LLM is configured (loaded now: a local model takes a moment)."""

@@ -1,4 +1,7 @@
-"""The Lua scripts (``hub/lua/*.lua``), read from package files and registered once per client."""
+"""The Lua scripts (``hub/lua/*.lua``), read from package files and registered once per client.
+
+Routing scripts share one model (``routing_lib.lua``: its keys and helpers), put in front of each.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,19 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-NAMES = ("enqueue", "match", "accept", "withdraw", "release", "set_state", "correct_load", "rate_limit")
+from hub import keys
+
+ROUTING = ("enqueue", "position", "match", "accept", "withdraw", "drop", "release", "set_state", "correct_load",
+           "promote", "configure")
+NAMES = (*ROUTING, "rate_limit")
 
 
 def source(name: str) -> str:
-    return resources.files("hub").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+    text = resources.files("hub").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+    if name in ROUTING:
+        lib = resources.files("hub").joinpath("lua", "routing_lib.lua").read_text(encoding="utf-8")
+        text = lib.replace("{{PREFIX}}", keys.PREFIX) + "\n" + text
+    return text
 
 
 class Scripts:

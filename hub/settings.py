@@ -72,6 +72,8 @@ class Settings:
     secret_key: str | None = None
     max_text_bytes: int = 4096
     agent_capacity: int = 3
+    email_capacity: int = 5
+    queues_file: Path | None = None  # queues (YAML/JSON); None: one queue for every channel
     reopen_window_s: int = 24 * 3600
     offer_timeout_s: float = 30.0
     ws_rate_per_s: float = 20.0
@@ -114,6 +116,8 @@ class Settings:
             secret_key=_text(env, "HUB_SECRET_KEY"),
             max_text_bytes=_int(env, "HUB_MAX_TEXT_BYTES", 4096, minimum=1),
             agent_capacity=_int(env, "HUB_AGENT_CAPACITY", 3, minimum=1),
+            email_capacity=_int(env, "HUB_EMAIL_CAPACITY", 5, minimum=1),
+            queues_file=Path(path) if (path := _text(env, "HUB_QUEUES_FILE")) else None,
             reopen_window_s=_int(env, "HUB_REOPEN_WINDOW_S", 24 * 3600),
             offer_timeout_s=_float(env, "HUB_OFFER_TIMEOUT_S", 30.0),
             ws_rate_per_s=_float(env, "HUB_WS_RATE_PER_S", 20.0),

@@ -8,20 +8,16 @@ each step is atomic in Redis or idempotent.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from hub.envelopes import OfferWithdrawnEvent
-from hub.models import AgentState, Conversation, ConversationState, utcnow
-from hub.pipeline import CHAT_ROLES, Pipeline, ms
+from hub.models import AgentState, ConversationState, utcnow
+from hub.pipeline import CHAT_ROLES, Pipeline
 from hub.routing import AgentLoad
-from hub.routing.queues import queue_score
+from hub.routing.queues import MEDIA
 
 S = ConversationState
-
-
-def waiting_score(conversation: Conversation) -> int:
-    return queue_score(ms(conversation.queued_at or conversation.created_at), conversation.priority)
-
 MISSED = "missed"
 log = logging.getLogger(__name__)
 
@@ -45,6 +41,9 @@ class Upkeep:
             await self.pipeline.publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
                                 None, agent_id)
             await self._count_missed(agent_id)
+        moved = await self.pipeline.router.promote()
+        if moved:
+            log.info("routing: %d conversations reached an overflow step or fell back to their queue", len(moved))
         if not await self.pipeline.route() and expired:
             await self.pipeline.announce_queue()
 
@@ -68,7 +67,7 @@ class Upkeep:
             current = await self.pipeline.store.get_conversation(conversation_id)  # it may have moved on meanwhile
             if current.state is S.QUEUED:
                 log.warning("reconcile: conversation %s was queued but not routed; re-queued", current.id)
-                await self.pipeline.router.enqueue(current.id, waiting_score(current))
+                await self.pipeline.router.enqueue(self.pipeline.acd.routed(current))
         if lost and not await self.pipeline.route():
             await self.pipeline.announce_queue()
         await self._reconcile_loads()
@@ -80,27 +79,38 @@ class Upkeep:
         and its store step. A passing disagreement (work in flight) changes between passes and is
         left alone; the correction itself is a compare-and-set on the load it saw."""
         seen, self._load_mismatch = self._load_mismatch, {}
-        for agent_id in await self.pipeline.router.online():
-            current = await self.pipeline.router.agent_load(agent_id)
+        router = self.pipeline.router
+        for agent_id in await router.online():
+            current = await router.agent_load(agent_id)
             if current is None:
                 continue
-            assigned = len(await self.pipeline.store.conversations_of_agent(agent_id, [S.ASSIGNED]))
-            expected = assigned + len(await self.pipeline.router.offers_of(agent_id))
-            if current.load == expected:
-                continue
-            observed = (current.load, expected)
-            if seen.get(agent_id) == observed and await self.pipeline.router.correct_load(agent_id, *observed):
-                log.warning("reconcile: agent %s load %s corrected to %s", agent_id, *observed)
-            else:
-                self._load_mismatch[agent_id] = observed
+            expected = await self._loads_of(agent_id)
+            for media in current.loads:
+                observed = (current.loads[media], expected[media])
+                if observed[0] == observed[1]:
+                    continue
+                key = f"{agent_id}:{media}"
+                if seen.get(key) == observed and await router.correct_load(agent_id, media, *observed):
+                    log.warning("reconcile: agent %s %s load %s corrected to %s", agent_id, media, *observed)
+                else:
+                    self._load_mismatch[key] = observed
+
+    async def _loads_of(self, agent_id: str) -> Counter[str]:
+        """What the store and the open offers say the agent's load is, per media."""
+        assigned = await self.pipeline.store.conversations_of_agent(agent_id, [S.ASSIGNED])
+        offered = await self.pipeline.router.offered_media(o.conversation_id
+                                                            for o in await self.pipeline.router.offers_of(agent_id))
+        return Counter([MEDIA[c.channel] for c in assigned] + offered)
 
     async def rebuild_routing(self) -> bool:
-        waiting = [(c.id, waiting_score(c))
-                   for c in await self.pipeline.store.conversations_in_state(S.QUEUED)]
+        acd = self.pipeline.acd
+        waiting = [acd.routed(c) for c in await self.pipeline.store.conversations_in_state(S.QUEUED)]
         agents = []
         for user in await self.pipeline.store.list_users():
             if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
-                load = len(await self.pipeline.store.conversations_of_agent(user.id, [S.ASSIGNED]))
-                agents.append(AgentLoad(user.id, user.agent_state.value, self.pipeline.capacity(user), load))
+                assigned = await self.pipeline.store.conversations_of_agent(user.id, [S.ASSIGNED])
+                loads = Counter(MEDIA[c.channel] for c in assigned)
+                agents.append((AgentLoad(user.id, user.agent_state.value, acd.capacities(user),
+                                         {m: loads[m] for m in ("chat", "voice", "email")}), acd.memberships(user)))
         return await self.pipeline.router.rebuild(waiting, agents)
 

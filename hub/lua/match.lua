@@ -1,30 +1,60 @@
--- Offer the oldest waiting conversations to the longest-idle ready agents with spare capacity.
--- The ready zset holds exactly the agents that are ready and below capacity, scored by the time
--- they were last offered a conversation (or became ready), so the lowest score is the longest idle.
--- KEYS[1] waiting   KEYS[2] ready   KEYS[3] offers (zset of deadlines)
--- ARGV[1] now ms   ARGV[2] offer deadline ms   ARGV[3] max offers   ARGV[4] agent key prefix
--- ARGV[5] offer key prefix
+-- Offer waiting conversations to free agents. Each offer gives an agent the waiting conversation with
+-- the highest effective priority among those they may take; which free agent goes first is the queue's
+-- strategy (its ready set's order), inner tiers (fully skilled agents) before overflow tiers.
+-- ARGV: now ms, offer deadline ms, max offers, then triggers: 'a:<agent>' (this agent is free),
+--       'q:<queue>:<media>' (something arrived in this queue), or '*' (every queue).
 -- Returns a flat list: conversation, agent, conversation, agent, ...
-local waiting, ready, offers = KEYS[1], KEYS[2], KEYS[3]
-local now, deadline, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local now, deadline, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
-while #out < 2 * limit do
-  local head = redis.call('ZRANGE', waiting, 0, 0, 'WITHSCORES')
-  if #head == 0 then break end
-  local free = redis.call('ZRANGE', ready, 0, 0)
-  if #free == 0 then break end
-  local conv, score, agent = head[1], head[2], free[1]
-  local akey = ARGV[4] .. agent
-  local load = redis.call('HINCRBY', akey, 'load', 1)
-  if load >= tonumber(redis.call('HGET', akey, 'cap')) then
-    redis.call('ZREM', ready, agent)
-  else
-    redis.call('ZADD', ready, now, agent)
+
+local function offer_one(a, m)
+  local c = pick(a, m, now)
+  if c == nil then return false end
+  offer(a, c, now, deadline)
+  out[#out + 1] = c
+  out[#out + 1] = a
+  return true
+end
+
+local function serve_agent(a)
+  for _, m in ipairs(MEDIA) do
+    while #out < 2 * limit and free_for(hash(P .. 'agent:' .. a), m) and offer_one(a, m) do end
   end
-  redis.call('ZREM', waiting, conv)
-  redis.call('HSET', ARGV[5] .. conv, 'agent', agent, 'score', score, 'deadline', deadline)
-  redis.call('ZADD', offers, deadline, conv)
-  out[#out + 1] = conv
-  out[#out + 1] = agent
+end
+
+local function waiting_from(q, t, m)
+  for u = t, queue(q).top do
+    if redis.call('ZCARD', P .. 'qw:' .. q .. ':' .. u .. ':' .. m) > 0 then return true end
+  end
+  return false
+end
+
+local function serve_queue(q, m)
+  while #out < 2 * limit do
+    local agent = nil
+    for t = 0, queue(q).top do
+      if not waiting_from(q, t, m) then break end
+      local head = redis.call('ZRANGE', P .. 'qr:' .. q .. ':' .. t .. ':' .. m, 0, 0)
+      if #head > 0 then
+        agent = head[1]
+        break
+      end
+    end
+    if agent == nil or not offer_one(agent, m) then break end
+  end
+end
+
+for i = 4, #ARGV do
+  local trigger = ARGV[i]
+  if trigger == '*' then
+    for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+      for m in pairs(queue(q).media) do serve_queue(q, m) end
+    end
+  elseif string.sub(trigger, 1, 2) == 'a:' then
+    serve_agent(string.sub(trigger, 3))
+  else
+    local q, m = string.match(trigger, '^q:(.*):(%a+)$')
+    serve_queue(q, m)
+  end
 end
 return out

@@ -1,19 +1,26 @@
--- Set an agent's presence state and capacity; keep the ready set exact.
--- KEYS[1] agent hash   KEYS[2] ready   KEYS[3] online set
--- ARGV[1] agent id   ARGV[2] state   ARGV[3] capacity   ARGV[4] now ms
--- ARGV[5] load to set ('' keeps the current load; used when rebuilding from the store)
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'cap', ARGV[3])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'load', ARGV[5]) end
-local load = tonumber(redis.call('HGET', KEYS[1], 'load') or '0')
-redis.call('HSET', KEYS[1], 'load', load)
-if ARGV[2] == 'offline' then
-  redis.call('SREM', KEYS[3], ARGV[1])
-else
-  redis.call('SADD', KEYS[3], ARGV[1])
+-- Set an agent's state, capacities, loads and queue memberships; keep every ready set exact.
+-- ARGV: agent, state, now ms, capacities "chat:3,voice:1,email:5",
+--       loads "chat:1,..." ('' keeps the current loads; used when rebuilding from the store),
+--       memberships "queue|tier:proficiency;..." ('-' keeps the current ones)
+local a, state, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local akey = P .. 'agent:' .. a
+leave_ready_sets(a)
+if ARGV[6] ~= '-' then
+  redis.call('DEL', P .. 'am:' .. a)
+  for field, prof in string.gmatch(ARGV[6], '([^;]+):(%d+)') do redis.call('HSET', P .. 'am:' .. a, field, prof) end
 end
-if ARGV[2] == 'ready' and load < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
-else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('HGET', akey, 'state') ~= state and state == 'ready' then redis.call('HSET', akey, 'idle', now) end
+redis.call('HSET', akey, 'state', state)
+for m, cap in string.gmatch(ARGV[4], '(%a+):(%d+)') do redis.call('HSET', akey, 'cap_' .. m, cap) end
+for _, m in ipairs(MEDIA) do
+  if not redis.call('HGET', akey, 'load_' .. m) then redis.call('HSET', akey, 'load_' .. m, 0) end
 end
-return load
+for m, load in string.gmatch(ARGV[5], '(%a+):(%d+)') do redis.call('HSET', akey, 'load_' .. m, load) end
+if state == 'offline' then
+  redis.call('SREM', P .. 'agents:online', a)
+else
+  redis.call('SADD', P .. 'agents:online', a)
+end
+roll_day(akey, now)
+refresh(a)
+return 1

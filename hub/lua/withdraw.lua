@@ -1,23 +1,23 @@
 -- Take back an offer (timed out, declined, or the conversation ended), free the agent's reserved
--- capacity and, when asked, put the conversation back in the queue at its original place.
--- KEYS[1] offer hash   KEYS[2] offers zset   KEYS[3] waiting   KEYS[4] ready
--- ARGV[1] conversation id   ARGV[2] agent id or '' for any   ARGV[3] requeue 1|0   ARGV[4] now ms
--- ARGV[5] agent key prefix   ARGV[6] only if the deadline is at or before this ms ('' = always)
--- Returns the agent id the offer was withdrawn from, or false.
-local agent = redis.call('HGET', KEYS[1], 'agent')
+-- capacity and, when asked, put the conversation back where it waited, at its original place.
+-- ARGV: conversation, agent or '' for any, requeue 1|0, now ms, only if the deadline is at or before
+--       this ms ('' = always)
+-- Returns the agent the offer was withdrawn from, or false.
+local c = ARGV[1]
+local okey = P .. 'offer:' .. c
+local agent = redis.call('HGET', okey, 'agent')
 if not agent then return false end
 if ARGV[2] ~= '' and agent ~= ARGV[2] then return false end
-if ARGV[6] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'deadline')) > tonumber(ARGV[6]) then
-  return false
+if ARGV[5] ~= '' and tonumber(redis.call('HGET', okey, 'deadline')) > tonumber(ARGV[5]) then return false end
+redis.call('DEL', okey)
+redis.call('ZREM', P .. 'offers', c)
+local cvkey = P .. 'cv:' .. c
+local m = redis.call('HGET', cvkey, 'm') or 'chat'
+if ARGV[3] == '1' then
+  redis.call('HDEL', cvkey, 'offered')
+  place(c, tonumber(ARGV[4]))
+else
+  redis.call('DEL', cvkey)
 end
-local score = redis.call('HGET', KEYS[1], 'score')
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-if ARGV[3] == '1' then redis.call('ZADD', KEYS[3], 'NX', score, ARGV[1]) end
-local akey = ARGV[5] .. agent
-local load = redis.call('HINCRBY', akey, 'load', -1)
-if load < 0 then redis.call('HSET', akey, 'load', 0); load = 0 end
-if redis.call('HGET', akey, 'state') == 'ready' and load < tonumber(redis.call('HGET', akey, 'cap')) then
-  redis.call('ZADD', KEYS[4], 'NX', ARGV[4], agent)
-end
+unload(agent, m)
 return agent

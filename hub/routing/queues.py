@@ -24,6 +24,9 @@ from hub.errors import InvalidInput
 from hub.models import Channel
 
 VIP_WEIGHT = 10.0
+DEFAULT_QUEUE = "general"
+# Agents' capacity is per media: a voice call, chats (web chat and WeChat alike), emails.
+MEDIA = {Channel.WEBCHAT: "chat", Channel.WECHAT: "chat", Channel.EMAIL: "email", Channel.VOICE: "voice"}
 Proficiency = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Clock = Annotated[str, msgspec.Meta(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$|^24:00$")]  # HH:MM, 24:00 ends a day
@@ -74,9 +77,20 @@ class QueueSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     strategy: Strategy = Strategy.LONGEST_IDLE
     overflow: list[OverflowStep] = []
     hours: Hours | None = None  # None: always open
+    sticky_window_s: Annotated[int, msgspec.Meta(ge=1)] = 24 * 3600  # sticky: the last agent, if this recent
+    wanted_wait_s: Annotated[int, msgspec.Meta(ge=0)] = 60  # how long it waits for a wanted agent alone
 
     def serves(self, channel: Channel) -> bool:
         return not self.channels or channel in self.channels
+
+    @property
+    def media(self) -> list[str]:
+        return sorted({MEDIA[channel] for channel in (self.channels or list(Channel))})
+
+
+def default_queues() -> list[QueueSpec]:
+    """With nothing configured: one queue for every channel, no skills needed."""
+    return [QueueSpec(id=DEFAULT_QUEUE, name="General")]
 
 
 def effective_priority(queue: QueueSpec, vip_level: int, waited_s: float) -> float:
@@ -111,6 +125,37 @@ def eligible(skills: Mapping[str, int], queue: QueueSpec, waited_s: float,
         return True
     return any(meets(skills, queues[other].skills) for step in reached for other in step.also_queues
                if other in queues)
+
+
+def tier_of(skills: Mapping[str, int], queue: QueueSpec, queues: Mapping[str, QueueSpec]) -> int | None:
+    """From which tier an agent with ``skills`` takes the queue's conversations: 0 from the start, k from
+    overflow step k on, None never."""
+    if meets(skills, queue.skills):
+        return 0
+    for k, step in enumerate(queue.overflow, start=1):
+        if eligible(skills, queue, step.after_s, queues):
+            return k
+    return None
+
+
+def proficiency(skills: Mapping[str, int], queue: QueueSpec) -> int:
+    """How well the agent fits the queue (for highest-proficiency routing): their weakest required skill."""
+    return min((skills.get(skill, 0) for skill in queue.skills), default=0)
+
+
+def memberships(skills: Mapping[str, int], queues: Mapping[str, QueueSpec]) -> list[tuple[str, int, int]]:
+    """(queue, tier, proficiency) for every queue the agent may take conversations from."""
+    out = []
+    for queue in queues.values():
+        tier = tier_of(skills, queue, queues)
+        if tier is not None:
+            out.append((queue.id, tier, proficiency(skills, queue)))
+    return out
+
+
+def tier_after(queue: QueueSpec, waited_s: float) -> int:
+    """The tier a conversation that has waited ``waited_s`` is at (the overflow steps it has reached)."""
+    return len(steps_reached(queue, waited_s))
 
 
 def is_open(queue: QueueSpec, moment: datetime) -> bool:

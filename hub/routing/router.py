@@ -1,23 +1,29 @@
-"""Minimal routing until the ACD lands: one queue, FIFO, longest-idle ready agent, per-agent capacity.
+"""The ACD's state in Redis: queues with tiers, agents' ready sets, offers. Every change is one Lua script.
 
-Every conditional change is one Lua script, so any number of hub processes can route at once without
-assigning a conversation twice or overrunning an agent's capacity. The whole state is rebuildable
-from the store (``rebuild``): waiting conversations and ready agents with their current load.
+The model (keys, scores, strategies) is described in ``hub/lua/routing_lib.lua``. Any number of hub
+processes route at once without assigning a conversation twice or overrunning an agent's capacity,
+and the whole state is rebuildable from the store (``rebuild``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from heapq import merge
+from itertools import islice
 from typing import Any
 
 from redis.asyncio import Redis
 
 from hub import keys
 from hub.models import now_ms
+from hub.routing.queues import QueueSpec, default_queues
 from hub.scripts import Scripts
 
 # An accepted offer is written to the store within this time, or the process died doing it.
 ACCEPTING_MS = 60_000
+MEDIA = ("chat", "voice", "email")
+MAX_PROMOTED = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +37,59 @@ class Offer:
 class AgentLoad:
     agent_id: str
     state: str
-    capacity: int
-    load: int
+    capacities: dict[str, int] = field(default_factory=dict)
+    loads: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def capacity(self) -> int:
+        return sum(self.capacities.values())
+
+    @property
+    def load(self) -> int:
+        return sum(self.loads.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """A conversation as routing sees it (to enqueue it, or to rebuild the queues from the store)."""
+
+    conversation_id: str
+    queue_id: str
+    media: str
+    score: int  # virtual arrival: see queue_score
+    queued_ms: int
+    tier: int = 0
+    wanted_agent: str | None = None
+    wanted_until_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A conversation that time moved on: to a later overflow tier, or back to its queue from one agent."""
+
+    conversation_id: str
+    queue_id: str
+    tier: int
+    media: str
+
+
+def agent_trigger(agent_id: str) -> str:
+    return f"a:{agent_id}"
+
+
+def queue_trigger(queue_id: str, media: str) -> str:
+    return f"q:{queue_id}:{media}"
+
+
+EVERY_QUEUE = "*"
+
+
+def _pairs(spec: dict[str, int]) -> str:
+    return ",".join(f"{media}:{int(value)}" for media, value in sorted(spec.items()))
+
+
+def _counts(raw: dict[str, str], prefix: str) -> dict[str, int]:
+    return {m: int(raw.get(prefix + m, 0)) for m in MEDIA}
 
 
 class Router:
@@ -41,54 +98,99 @@ class Router:
         self._redis: Any = redis
         self._scripts = scripts
         self._offer_timeout_ms = int(offer_timeout_s * 1000)
+        self.queues: dict[str, QueueSpec] = {queue.id: queue for queue in default_queues()}  # until configured
 
-    async def enqueue(self, conversation_id: str, queued_at_ms: int) -> int:
-        """Add to the waiting queue (idempotent); returns the 1-based position."""
-        return int(await self._scripts.run("enqueue", [keys.WAITING], [conversation_id, queued_at_ms]))
+    # ----- queues -----------------------------------------------------------------------------
+    async def configure(self, queues: Sequence[QueueSpec]) -> None:
+        """Make this set of queues the one routing uses (every process's Redis view of it)."""
+        args: list[Any] = []
+        for queue in queues:
+            args += [queue.id, queue.aging_per_min, queue.strategy.value, ",".join(queue.media),
+                     ",".join(str(step.after_s) for step in queue.overflow)]
+        await self._scripts.run("configure", [], args)
+        self.queues = {queue.id: queue for queue in queues}
+
+    def use(self, queues: Sequence[QueueSpec]) -> None:
+        """Take up a queue set another process configured already."""
+        self.queues = {queue.id: queue for queue in queues}
+
+    async def enqueue(self, routed: Routed) -> int | None:
+        """Into routing (idempotent); returns the 1-based position in its line."""
+        position = await self._scripts.run("enqueue", [], [
+            routed.conversation_id, routed.queue_id, routed.media, routed.score, routed.queued_ms, routed.tier,
+            routed.wanted_agent or "", routed.wanted_until_ms or "", now_ms()])
+        return int(position) if position else None
 
     async def position(self, conversation_id: str) -> int | None:
-        rank = await self._redis.zrank(keys.WAITING, conversation_id)
-        return None if rank is None else int(rank) + 1
+        position = await self._scripts.run("position", [], [conversation_id, now_ms()])
+        return int(position) if position else None
 
-    async def waiting(self) -> int:
-        return int(await self._redis.zcard(keys.WAITING))
+    async def routed_queue(self, conversation_id: str) -> tuple[str, str] | None:
+        """(queue, media) of a conversation in routing."""
+        [line] = await self.lines_of([conversation_id])
+        return line
 
-    async def waiting_head(self, count: int) -> list[str]:
-        """The first ``count`` waiting conversations, in queue order."""
-        return list(await self._redis.zrange(keys.WAITING, 0, count - 1))
+    async def lines_of(self, conversation_ids: Sequence[str]) -> list[tuple[str, str] | None]:
+        """(queue, media) of each conversation in routing; None for those not in it."""
+        if not conversation_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.hmget(keys.routed(conversation_id), "q", "m")
+            return [None if q is None else (q, m) for q, m in await pipe.execute()]
 
-    async def match(self, limit: int = 100) -> list[Offer]:
+    def _lines(self, queue_id: str, media: str) -> list[str]:
+        queue = self.queues.get(queue_id)
+        tiers = len(queue.overflow) + 1 if queue is not None else 1
+        return [keys.waiting(queue_id, tier, media) for tier in range(tiers)]
+
+    async def waiting(self, queue_id: str | None = None) -> int:
+        """How many wait (in one queue, or in all), not counting those offered right now."""
+        lines = [line for q in ([queue_id] if queue_id else self.queues) for m in MEDIA for line in self._lines(q, m)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for line in lines:
+                pipe.zcard(line)
+            return sum(await pipe.execute())
+
+    async def waiting_head(self, queue_id: str, media: str, count: int) -> list[str]:
+        """The first ``count`` conversations waiting in a queue for one media, in queue order."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for line in self._lines(queue_id, media):
+                pipe.zrange(line, 0, count - 1, withscores=True)
+            tiers = await pipe.execute()
+        ordered = merge(*tiers, key=lambda pair: pair[1])
+        return [conversation_id for conversation_id, _ in islice(ordered, count)]
+
+    # ----- matching ---------------------------------------------------------------------------
+    async def match(self, triggers: Iterable[str] = (EVERY_QUEUE,), limit: int = 100) -> list[Offer]:
         now = now_ms()
         deadline = now + self._offer_timeout_ms
-        flat = await self._scripts.run(
-            "match", [keys.WAITING, keys.READY, keys.OFFERS],
-            [now, deadline, limit, keys.AGENT_PREFIX, keys.OFFER_PREFIX],
-        )
+        flat = await self._scripts.run("match", [], [now, deadline, limit, *triggers])
         return [Offer(flat[i], flat[i + 1], deadline) for i in range(0, len(flat), 2)]
 
+    async def promote(self, limit: int = MAX_PROMOTED) -> list[Moved]:
+        """Overflow steps reached and requests for one agent that ran out, moved on."""
+        flat = await self._scripts.run("promote", [], [now_ms(), limit])
+        return [Moved(flat[i], flat[i + 1], int(flat[i + 2]), flat[i + 3]) for i in range(0, len(flat), 4)]
+
     async def accept(self, conversation_id: str, agent_id: str) -> bool:
-        keys_ = [keys.offer(conversation_id), keys.OFFERS, keys.accepting(conversation_id)]
-        return bool(await self._scripts.run("accept", keys_, [conversation_id, agent_id, ACCEPTING_MS]))
+        return bool(await self._scripts.run("accept", [], [conversation_id, agent_id, ACCEPTING_MS, now_ms()]))
 
     async def unrouted(self, conversation_ids: list[str]) -> list[str]:
         """Those of the given (queued, per the store) conversations that Redis has lost track of:
         neither waiting, nor offered, nor being accepted."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for conversation_id in conversation_ids:
-                pipe.zscore(keys.WAITING, conversation_id)
-                pipe.exists(keys.offer(conversation_id), keys.accepting(conversation_id))
-            replies = await pipe.execute()
-        return [c for c, score, held in zip(conversation_ids, replies[::2], replies[1::2], strict=True)
-                if score is None and not held]
+                pipe.exists(keys.routed(conversation_id), keys.accepting(conversation_id))
+            held = await pipe.execute()
+        return [c for c, count in zip(conversation_ids, held, strict=True) if not count]
 
     async def withdraw(
         self, conversation_id: str, agent_id: str = "", *, requeue: bool = True, due_by_ms: int | None = None
     ) -> str | None:
         """Take back an offer; returns the agent it was withdrawn from, or None if there was none."""
-        keys_ = [keys.offer(conversation_id), keys.OFFERS, keys.WAITING, keys.READY]
-        args = [conversation_id, agent_id, "1" if requeue else "0", now_ms(), keys.AGENT_PREFIX,
-                "" if due_by_ms is None else due_by_ms]
-        return await self._scripts.run("withdraw", keys_, args) or None
+        args = [conversation_id, agent_id, "1" if requeue else "0", now_ms(), "" if due_by_ms is None else due_by_ms]
+        return await self._scripts.run("withdraw", [], args) or None
 
     async def expire_offers(self, limit: int = 500) -> list[tuple[str, str]]:
         """Return every offer past its deadline to the queue; returns (conversation, agent) pairs."""
@@ -101,6 +203,12 @@ class Router:
                 expired.append((conversation_id, agent_id))
         return expired
 
+    async def dequeue(self, conversation_id: str) -> str | None:
+        """The conversation no longer waits (resolved or abandoned): out of routing with any open offer.
+        Returns the agent whose offer was taken back, if there was one."""
+        return await self._scripts.run("drop", [], [conversation_id, now_ms()]) or None
+
+    # ----- agents -----------------------------------------------------------------------------
     async def note_missed(self, agent_id: str) -> int:
         """An offer to the agent timed out: how many have, in a row (kept a day at most)."""
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -112,35 +220,38 @@ class Router:
     async def clear_missed(self, agent_id: str) -> None:
         await self._redis.delete(keys.missed(agent_id))
 
-    async def dequeue(self, conversation_id: str) -> str | None:
-        """The conversation no longer waits (resolved or abandoned): drop it and any open offer.
-        Returns the agent whose offer was taken back, if there was one."""
-        agent_id = await self.withdraw(conversation_id, requeue=False)
-        await self._redis.zrem(keys.WAITING, conversation_id)
-        return agent_id
+    async def release(self, agent_id: str, media: str) -> None:
+        """The agent finished one conversation: one unit of that media's capacity is free again."""
+        await self._scripts.run("release", [], [agent_id, media])
 
-    async def release(self, agent_id: str) -> None:
-        """The agent finished one conversation: one unit of capacity is free again."""
-        await self._scripts.run("release", [keys.agent(agent_id), keys.READY], [agent_id, now_ms()])
-
-    async def set_state(self, agent_id: str, state: str, capacity: int, load: int | None = None) -> None:
-        args = [agent_id, state, capacity, now_ms(), "" if load is None else load]
-        await self._scripts.run("set_state", [keys.agent(agent_id), keys.READY, keys.ONLINE], args)
+    async def set_state(self, agent_id: str, state: str, capacities: dict[str, int],
+                        memberships: Iterable[tuple[str, int, int]] | None = None,
+                        loads: dict[str, int] | None = None) -> None:
+        """``memberships`` (queue, tier, proficiency) None keeps the agent's; ``loads`` None keeps theirs."""
+        joined = "-" if memberships is None else ";".join(f"{q}|{t}:{p}" for q, t, p in memberships)
+        args = [agent_id, state, now_ms(), _pairs(capacities), "" if loads is None else _pairs(loads), joined]
+        await self._scripts.run("set_state", [], args)
 
     async def online(self) -> list[str]:
-        """Agents whose state is ready or not ready (anything but offline)."""
+        """Agents whose state is anything but offline."""
         return sorted(await self._redis.smembers(keys.ONLINE))
 
-    async def correct_load(self, agent_id: str, seen: int, load: int) -> bool:
-        """Set the agent's load to ``load`` if it is still ``seen``."""
-        args = [agent_id, seen, load, now_ms()]
-        return bool(await self._scripts.run("correct_load", [keys.agent(agent_id), keys.READY], args))
+    async def correct_load(self, agent_id: str, media: str, seen: int, load: int) -> bool:
+        """Set the agent's load on one media to ``load`` if it is still ``seen``."""
+        return bool(await self._scripts.run("correct_load", [], [agent_id, media, seen, load]))
 
     async def agent_load(self, agent_id: str) -> AgentLoad | None:
         raw = await self._redis.hgetall(keys.agent(agent_id))
         if not raw:
             return None
-        return AgentLoad(agent_id, raw.get("state", "offline"), int(raw.get("cap", 0)), int(raw.get("load", 0)))
+        return AgentLoad(agent_id, raw.get("state", "offline"), _counts(raw, "cap_"), _counts(raw, "load_"))
+
+    async def last_agent(self, contact_id: str) -> str | None:
+        return await self._redis.get(keys.last_agent(contact_id))
+
+    async def remember_last_agent(self, contact_id: str, agent_id: str, window_s: int) -> None:
+        """Sticky routing's memory (a hint: losing it only means no preference)."""
+        await self._redis.set(keys.last_agent(contact_id), agent_id, ex=window_s)
 
     async def offer_of(self, conversation_id: str) -> str | None:
         return await self._redis.hget(keys.offer(conversation_id), "agent")
@@ -155,11 +266,19 @@ class Router:
         return [Offer(c, agent_id, int(deadline))
                 for (c, deadline), owner in zip(conversations, owners, strict=True) if owner == agent_id]
 
+    async def offered_media(self, conversation_ids: Iterable[str]) -> list[str]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.hget(keys.routed(conversation_id), "m")
+            return [media or "chat" for media in await pipe.execute()]
+
+    # ----- rebuilding -------------------------------------------------------------------------
     async def is_built(self) -> bool:
         return bool(await self._redis.exists(keys.ROUTING_BUILT))
 
-    async def rebuild(self, waiting: list[tuple[str, int]], agents: list[AgentLoad]) -> bool:
-        """Restore queue and presence from the store's facts, once, when Redis has lost them.
+    async def rebuild(self, waiting: list[Routed],
+                      agents: list[tuple[AgentLoad, list[tuple[str, int, int]]]]) -> bool:
+        """Restore queues and presence from the store's facts, once, when Redis has lost them.
 
         Returns False when another process holds the rebuild lock or the state is already built.
         """
@@ -168,10 +287,11 @@ class Router:
         try:
             if await self.is_built():
                 return False
-            for conversation_id, score in waiting:
-                await self.enqueue(conversation_id, score)
-            for agent in agents:
-                await self.set_state(agent.agent_id, agent.state, agent.capacity, agent.load)
+            await self.configure(list(self.queues.values()))
+            for routed in waiting:
+                await self.enqueue(routed)
+            for agent, memberships in agents:
+                await self.set_state(agent.agent_id, agent.state, agent.capacities, memberships, agent.loads)
             await self._redis.set(keys.ROUTING_BUILT, str(now_ms()))
             return True
         finally:

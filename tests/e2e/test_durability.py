@@ -137,7 +137,9 @@ async def test_a_conversation_redis_lost_track_of_is_queued_again(tmp_path) -> N
         await customer.say("hello?")
         await customer.next("status", where=lambda f: f["state"] == "queued")
         redis = Redis(unix_socket_path=str(hub.data_dir / "redis" / "redis.sock"), decode_responses=True)
-        assert await redis.zrem("hub:q:waiting", customer.conversation_id) == 1  # as if lost mid-way
+        lost = customer.conversation_id  # as if lost mid-way: neither routed nor in its queue's line
+        assert await redis.delete(f"hub:cv:{lost}") == 1
+        assert await redis.zrem("hub:qw:general:0:chat", lost) == 1 and await redis.zrem("hub:qa:general:0", lost)
         await redis.aclose()
         agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
         await agent.ready()

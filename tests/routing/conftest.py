@@ -6,6 +6,7 @@ import pytest
 from redis.asyncio import Redis
 
 from hub.routing import Router
+from hub.routing.queues import default_queues
 from hub.scripts import Scripts
 from tests.support.redis import RedisServer
 
@@ -14,6 +15,7 @@ from tests.support.redis import RedisServer
 async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_server.url, decode_responses=True)
     await client.flushdb()
+    await Router(client, Scripts(client), 30).configure(default_queues())
     yield client
     await client.aclose()
 

@@ -83,9 +83,9 @@ async def test_a_waiting_status_is_published_only_while_the_conversation_waits(r
     got: list[str] = []
     try:
         await bus.subscribe("hub:ev:conv:w", got.append)
-        await client.zadd(keys.WAITING, {"w": 1})
+        await client.hset(keys.routed("w"), "q", "general")
         await bus.publish_many(["hub:ev:conv:w"], "queued 1", if_waiting="w")
-        await client.zrem(keys.WAITING, "w")  # offered
+        await client.hset(keys.routed("w"), "offered", "agent-1")
         await bus.publish_many(["hub:ev:conv:w"], "queued 1 again", if_waiting="w")
         await bus.publish_many(["hub:ev:conv:w"], "assigned")
         await asyncio.sleep(0.1)

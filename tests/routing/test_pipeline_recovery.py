@@ -19,6 +19,7 @@ from hub.routing import Router
 from hub.scripts import Scripts
 from hub.settings import Settings
 from hub.store.sqlite import SQLiteStore
+from tests.routing.helpers import agent, chat
 
 
 class FlakyBot(Bot):
@@ -66,8 +67,8 @@ async def test_a_resend_finishes_the_turn_that_failed_after_the_commit(pipeline:
 
 async def test_stale_queue_entries_are_never_offered(pipeline: Pipeline) -> None:
     session = await pipeline.open_session(Channel.WEBCHAT, None, None, None)
-    await pipeline.router.enqueue(session.conversation_id, 1)  # Redis says waiting; the store says bot
-    await pipeline.router.set_state("agent-x", "ready", 3)
+    await pipeline.router.enqueue(chat(session.conversation_id, 1))  # Redis says waiting; the store says bot
+    await agent(pipeline.router, "agent-x", "ready", 3)
     assert await pipeline.route() == []
     assert (await pipeline.router.agent_load("agent-x")).load == 0
     assert await pipeline.router.waiting() == 0

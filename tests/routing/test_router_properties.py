@@ -16,9 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
+from hub import keys
 from hub.routing import Router
-from hub.routing.queues import VIP_WEIGHT, queue_score
+from hub.routing.queues import DEFAULT_QUEUE, VIP_WEIGHT, default_queues, queue_score
 from hub.scripts import Scripts
+from tests.routing.helpers import agent as set_agent
+from tests.routing.helpers import chat
 from tests.support.redis import RedisServer
 
 AGENTS = ["a1", "a2", "a3"]
@@ -64,20 +67,21 @@ async def _check_offers(model: Model, offers: list, routers: list[Router]) -> No
     for agent in AGENTS:
         load = await routers[0].agent_load(agent)
         if load is not None:
-            assert load.load == model.held_by(agent), f"{agent}'s load drifted from what they hold"
-            assert load.load <= max(load.capacity, model.capacity.get(agent, 0)), f"{agent} over capacity"
+            held = load.loads["chat"]
+            assert held == model.held_by(agent), f"{agent}'s load drifted from what they hold"
+            assert held <= max(load.capacities["chat"], model.capacity.get(agent, 0)), f"{agent} over capacity"
 
 
 async def _arrive(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     model.count += 1
     conversation, score = f"c{model.count}", queue_score(model.clock, VIP_WEIGHT * op[1])
-    await router.enqueue(conversation, score)
+    await router.enqueue(chat(conversation, score))
     model.waiting[conversation] = model.scores[conversation] = score
 
 
 async def _state(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     _, agent, new_state, capacity = op
-    await router.set_state(agent, new_state, capacity)
+    await set_agent(router, agent, new_state, capacity)
     model.capacity[agent] = capacity
     if new_state != "ready":  # as the pipeline does: open offers go back to the queue
         for conversation in [c for c, a in model.offered.items() if a == agent]:
@@ -116,7 +120,7 @@ async def _decline_one(model: Model, router: Router, routers: list[Router], op: 
 async def _resolve(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     if model.assigned:
         conversation = sorted(model.assigned)[op[1] % len(model.assigned)]
-        await router.release(model.assigned.pop(conversation))
+        await router.release(model.assigned.pop(conversation), "chat")
 
 
 STEPS = {"arrive": _arrive, "state": _state, "match": _match, "both": _both, "accept": _accept,
@@ -131,7 +135,7 @@ async def _step(model: Model, routers: list[Router], op: tuple) -> None:
 async def _decline(model: Model, router: Router, conversation: str) -> None:
     agent = model.offered.pop(conversation)
     assert await router.withdraw(conversation, agent) == agent
-    back = await router._redis.zscore("hub:q:waiting", conversation)
+    back = await router._redis.zscore(keys.waiting(DEFAULT_QUEUE, 0, "chat"), conversation)
     assert back is not None and int(back) == model.scores[conversation], "not back in its old place"
     model.waiting[conversation] = model.scores[conversation]
 
@@ -141,10 +145,11 @@ async def _scenario(url: str, ops: list[tuple]) -> None:
     try:
         await clients[0].flushdb()
         routers = [Router(client, Scripts(client), offer_timeout_s=300) for client in clients]
+        await routers[0].configure(default_queues())
         model = Model()
         for op in ops:
             await _step(model, routers, op)
-        await routers[0].set_state("closer", "ready", 1000)  # room for everyone: all that wait get offered
+        await set_agent(routers[0], "closer", "ready", 1000)  # room for everyone: all that wait get offered
         model.capacity["closer"] = 1000
         await _check_offers(model, await routers[1].match(limit=1000), routers)
         assert not model.waiting, "a waiting conversation was never offered"

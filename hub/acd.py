@@ -1,0 +1,91 @@
+"""The pipeline's side of the ACD: which queue a conversation joins and how it is placed there, which
+queues an agent takes conversations from, and with what capacity (``Pipeline.acd``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from hub.models import Channel, Contact, Conversation, User, utcnow
+from hub.routing.queues import (
+    DEFAULT_QUEUE,
+    MEDIA,
+    VIP_WEIGHT,
+    QueueSpec,
+    Strategy,
+    memberships,
+    queue_score,
+    tier_after,
+)
+from hub.routing.router import Routed, agent_trigger, queue_trigger
+
+if TYPE_CHECKING:
+    from hub.pipeline import Pipeline
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class Acd:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    @property
+    def queues(self) -> dict[str, QueueSpec]:
+        return self.pipeline.router.queues
+
+    # ----- agents -----------------------------------------------------------------------------
+    def capacities(self, user: User) -> dict[str, int]:
+        settings = self.pipeline.settings
+        return {"chat": user.capacities.get("chat") or user.capacity or settings.agent_capacity,
+                "voice": user.capacities.get("voice", 1),
+                "email": user.capacities.get("email", settings.email_capacity)}
+
+    def memberships(self, user: User) -> list[tuple[str, int, int]]:
+        return memberships(user.skills, self.queues)
+
+    # ----- conversations ----------------------------------------------------------------------
+    def queue_for(self, channel: Channel, asked: str | None = None) -> QueueSpec:
+        """The queue asked for (a menu key, a bot intent, a transfer), else the first serving the channel."""
+        if asked is not None and asked in self.queues:
+            return self.queues[asked]
+        serving = [q for q in self.queues.values() if q.serves(channel)]
+        if serving:
+            return serving[0]
+        return self.queues.get(DEFAULT_QUEUE) or next(iter(self.queues.values()))
+
+    def priority(self, queue: QueueSpec, contact: Contact) -> float:
+        return queue.base_priority + VIP_WEIGHT * contact.vip
+
+    async def wanted(self, queue: QueueSpec, contact: Contact, asked_agent: str | None) -> tuple[str | None,
+                                                                                              datetime | None]:
+        """The agent the conversation waits for first, and until when: the one asked for, or (sticky
+        queues) the contact's last agent."""
+        agent = asked_agent
+        if agent is None and queue.strategy is Strategy.STICKY:
+            agent = await self.pipeline.router.last_agent(contact.id)
+        if agent is None:
+            return None, None
+        return agent, utcnow() + timedelta(seconds=queue.wanted_wait_s)
+
+    async def remember_agent(self, conversation: Conversation) -> None:
+        """For sticky queues: who served the contact last (for the longest sticky window of any queue)."""
+        window = max((q.sticky_window_s for q in self.queues.values() if q.strategy is Strategy.STICKY), default=0)
+        if window and conversation.agent_id:
+            await self.pipeline.router.remember_last_agent(conversation.contact_id, conversation.agent_id, window)
+
+    def routed(self, conversation: Conversation) -> Routed:
+        queue = self.queue_for(conversation.channel, conversation.queue_id)
+        queued_at = conversation.queued_at or conversation.created_at
+        return Routed(
+            conversation_id=conversation.id, queue_id=queue.id, media=MEDIA[conversation.channel],
+            score=queue_score(ms(queued_at), conversation.priority, queue.aging_per_min), queued_ms=ms(queued_at),
+            tier=tier_after(queue, (utcnow() - queued_at).total_seconds()),
+            wanted_agent=conversation.wanted_agent_id,
+            wanted_until_ms=ms(conversation.wanted_until) if conversation.wanted_until else None)
+
+    def triggers(self, routed: Routed) -> list[str]:
+        if routed.wanted_agent is not None:
+            return [agent_trigger(routed.wanted_agent)]
+        return [queue_trigger(routed.queue_id, routed.media)]
