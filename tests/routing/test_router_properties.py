@@ -1,15 +1,18 @@
 """Property-based: random arrivals, state changes, matches (two routers at once), accepts, declines and
 resolutions through two Router instances sharing one real Redis, checked against a model after every step.
+Two queues need different skills; agents have one, the other, or both.
 
 Invariants: a conversation is never offered or assigned to two agents; an agent's load never exceeds their
-capacity and always equals what the model says they hold; each match offers the best-placed waiting
-conversations (highest effective priority first); and at the end every waiting conversation is offered once
-an agent has room.
+capacity and always equals what the model says they hold; every offer goes to an agent with the queue's
+skills and is, among the waiting conversations that agent may take, the one with the highest effective
+priority (VIP level against waiting time); and at the end every waiting conversation is offered once an
+agent has room.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
@@ -18,15 +21,18 @@ from redis.asyncio import Redis
 
 from hub import keys
 from hub.routing import Router
-from hub.routing.queues import DEFAULT_QUEUE, VIP_WEIGHT, default_queues, queue_score
+from hub.routing.queues import VIP_WEIGHT, QueueSpec, memberships, queue_score
 from hub.scripts import Scripts
 from tests.routing.helpers import agent as set_agent
 from tests.routing.helpers import chat
 from tests.support.redis import RedisServer
 
 AGENTS = ["a1", "a2", "a3"]
+QUEUES = [QueueSpec(id="sales", name="Sales", skills={"sales": 1}),
+          QueueSpec(id="tech", name="Tech", skills={"tech": 2})]
+SKILLS = {"a1": {"sales": 3}, "a2": {"tech": 2}, "a3": {"sales": 1, "tech": 5}, "closer": {"sales": 1, "tech": 2}}
 
-arrive = st.tuples(st.just("arrive"), st.integers(0, 2))  # VIP level
+arrive = st.tuples(st.just("arrive"), st.integers(0, 2), st.sampled_from(["sales", "tech"]))  # VIP level, queue
 state = st.tuples(st.just("state"), st.sampled_from(AGENTS), st.sampled_from(["ready", "not_ready"]),
                   st.integers(1, 3))
 match = st.tuples(st.just("match"), st.integers(0, 1))
@@ -43,6 +49,7 @@ class Model:
     count: int = 0
     waiting: dict[str, int] = field(default_factory=dict)  # conversation → queue score
     scores: dict[str, int] = field(default_factory=dict)  # every conversation's score at arrival
+    queue: dict[str, str] = field(default_factory=dict)  # every conversation's queue
     offered: dict[str, str] = field(default_factory=dict)  # conversation → agent
     assigned: dict[str, str] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
@@ -51,19 +58,45 @@ class Model:
     def held_by(self, agent: str) -> int:
         return sum(1 for a in [*self.offered.values(), *self.assigned.values()] if a == agent)
 
-    def best_waiting(self, count: int) -> set[str]:
-        ordered = sorted(self.waiting, key=lambda c: (self.waiting[c], c))
-        return set(ordered[:count])
+    def may_take(self, agent: str, conversation: str) -> bool:
+        return any(queue == self.queue[conversation] for queue, _, _ in memberships(SKILLS[agent], QUEUE_SET))
+
+    def best_for(self, agent: str) -> str | None:
+        """The waiting conversation with the highest effective priority the agent may take (all queues age alike,
+        so the lowest virtual-arrival score)."""
+        eligible = [c for c in self.waiting if self.may_take(agent, c)]
+        return min(eligible, key=lambda c: self.waiting[c], default=None)
+
+    def take(self, offers: list) -> str | None:
+        """Apply one match's offers in the order they were made; what was wrong with them, if anything."""
+        for offer in offers:
+            if offer.conversation_id not in self.waiting:
+                return "offered something that was not waiting"
+            if not self.may_take(offer.agent_id, offer.conversation_id):
+                return "offered to an agent without the queue's skills"
+            if offer.conversation_id != self.best_for(offer.agent_id):
+                return "not the highest effective priority the agent may take"
+            del self.waiting[offer.conversation_id]
+            self.offered[offer.conversation_id] = offer.agent_id
+        return None
 
 
-async def _check_offers(model: Model, offers: list, routers: list[Router]) -> None:
-    offered = [o.conversation_id for o in offers]
-    assert len(offered) == len(set(offered)), "a conversation offered twice in one round"
-    assert all(c in model.waiting for c in offered), "offered something that was not waiting"
-    assert set(offered) == model.best_waiting(len(offered)), "not the highest priority first"
-    for offer in offers:
-        del model.waiting[offer.conversation_id]
-        model.offered[offer.conversation_id] = offer.agent_id
+QUEUE_SET = {queue.id: queue for queue in QUEUES}
+
+
+async def _check_offers(model: Model, offers: list, routers: list[Router], other: list | None = None) -> None:
+    """``other``: a second match that ran at the same moment (one of the two ran first, whole)."""
+    offered = [o.conversation_id for o in [*offers, *(other or [])]]
+    assert len(offered) == len(set(offered)), "a conversation offered twice"
+    orders = [[offers, other], [other, offers]] if other is not None else [[offers]]
+    outcomes = []
+    for order in orders:
+        trial = copy.deepcopy(model)
+        problem = next((p for batch in order if (p := trial.take(batch)) is not None), None)
+        outcomes.append((problem, trial))
+    problem, trial = next(((p, t) for p, t in outcomes if p is None), outcomes[0])
+    assert problem is None, problem
+    model.waiting, model.offered = trial.waiting, trial.offered
     for agent in AGENTS:
         load = await routers[0].agent_load(agent)
         if load is not None:
@@ -75,13 +108,14 @@ async def _check_offers(model: Model, offers: list, routers: list[Router]) -> No
 async def _arrive(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     model.count += 1
     conversation, score = f"c{model.count}", queue_score(model.clock, VIP_WEIGHT * op[1])
-    await router.enqueue(chat(conversation, score))
+    await router.enqueue(chat(conversation, score, queue_id=op[2]))
     model.waiting[conversation] = model.scores[conversation] = score
+    model.queue[conversation] = op[2]
 
 
 async def _state(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     _, agent, new_state, capacity = op
-    await set_agent(router, agent, new_state, capacity)
+    await set_agent(router, agent, new_state, capacity, memberships(SKILLS[agent], QUEUE_SET))
     model.capacity[agent] = capacity
     if new_state != "ready":  # as the pipeline does: open offers go back to the queue
         for conversation in [c for c, a in model.offered.items() if a == agent]:
@@ -95,7 +129,7 @@ async def _match(model: Model, router: Router, routers: list[Router], op: tuple)
 async def _both(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     """Two processes match at the same moment."""
     first, second = await asyncio.gather(routers[0].match(), routers[1].match())
-    await _check_offers(model, [*first, *second], routers)
+    await _check_offers(model, first, routers, second)
 
 
 async def _accept(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
@@ -135,7 +169,7 @@ async def _step(model: Model, routers: list[Router], op: tuple) -> None:
 async def _decline(model: Model, router: Router, conversation: str) -> None:
     agent = model.offered.pop(conversation)
     assert await router.withdraw(conversation, agent) == agent
-    back = await router._redis.zscore(keys.waiting(DEFAULT_QUEUE, 0, "chat"), conversation)
+    back = await router._redis.zscore(keys.waiting(model.queue[conversation], 0, "chat"), conversation)
     assert back is not None and int(back) == model.scores[conversation], "not back in its old place"
     model.waiting[conversation] = model.scores[conversation]
 
@@ -145,11 +179,13 @@ async def _scenario(url: str, ops: list[tuple]) -> None:
     try:
         await clients[0].flushdb()
         routers = [Router(client, Scripts(client), offer_timeout_s=300) for client in clients]
-        await routers[0].configure(default_queues())
+        await routers[0].configure(QUEUES)
+        routers[1].use(QUEUES)
         model = Model()
         for op in ops:
             await _step(model, routers, op)
-        await set_agent(routers[0], "closer", "ready", 1000)  # room for everyone: all that wait get offered
+        # room for everyone: all that wait get offered
+        await set_agent(routers[0], "closer", "ready", 1000, memberships(SKILLS["closer"], QUEUE_SET))
         model.capacity["closer"] = 1000
         await _check_offers(model, await routers[1].match(limit=1000), routers)
         assert not model.waiting, "a waiting conversation was never offered"
