@@ -3,6 +3,7 @@ queues an agent takes conversations from, and with what capacity (``Pipeline.acd
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,8 +12,10 @@ from hub.routing.queues import (
     DEFAULT_QUEUE,
     MEDIA,
     VIP_WEIGHT,
+    Outside,
     QueueSpec,
     Strategy,
+    is_open,
     memberships,
     queue_score,
     tier_after,
@@ -25,6 +28,36 @@ if TYPE_CHECKING:
 
 def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+TEXTS = {
+    "closed": {"en": "We are closed right now.", "zh": "现在是非工作时间。"},
+    "full": {"en": "All our agents are busy and the queue is full.", "zh": "所有客服都在忙，排队人数已满。"},
+    Outside.BOT_ONLY: {"en": "I can keep helping you here, or please come back during our opening hours.",
+                       "zh": "我可以继续为您解答，或请在工作时间再联系人工客服。"},
+    Outside.TICKET: {"en": "Your message is kept, and an agent will answer it as soon as we can.",
+                     "zh": "您的留言已记录，客服会尽快回复您。"},
+    Outside.CALLBACK: {"en": "An agent will call you back as soon as we can.",
+                       "zh": "客服会尽快给您回电。"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The queue cannot take the conversation now: what the customer is told, and what happens instead."""
+
+    why: str  # "closed" (business hours, holidays) or "full" (max length)
+    outside: Outside
+    text: str
+
+    @property
+    def reason(self) -> str:
+        """The handoff reason agents see when it is queued anyway (a ticket or a callback)."""
+        return f"{self.why}_{self.outside.value}"
+
+
+def _lang(contact: Contact) -> str:
+    return "zh" if (contact.locale or "").lower().startswith("zh") else "en"
 
 
 class Acd:
@@ -54,6 +87,20 @@ class Acd:
         if serving:
             return serving[0]
         return self.queues.get(DEFAULT_QUEUE) or next(iter(self.queues.values()))
+
+    async def refusal(self, queue: QueueSpec, contact: Contact) -> Refusal | None:
+        """Outside business hours (or on a holiday), or with the queue at its max length: what instead."""
+        hours = queue.hours
+        if not is_open(queue, utcnow()):
+            assert hours is not None
+            lang = _lang(contact)
+            text = hours.announcement or TEXTS["closed"][lang]
+            return Refusal("closed", hours.outside, f"{text} {TEXTS[hours.outside][lang]}")
+        if queue.max_length is not None and await self.pipeline.router.waiting(queue.id) >= queue.max_length:
+            outside = hours.outside if hours is not None else Outside.BOT_ONLY
+            lang = _lang(contact)
+            return Refusal("full", outside, f"{TEXTS['full'][lang]} {TEXTS[outside][lang]}")
+        return None
 
     def priority(self, queue: QueueSpec, contact: Contact) -> float:
         return queue.base_priority + VIP_WEIGHT * contact.vip

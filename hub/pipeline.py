@@ -55,7 +55,7 @@ from hub.models import (
 )
 from hub.presence import Presence
 from hub.routing import Offer, Router
-from hub.routing.queues import MEDIA
+from hub.routing.queues import MEDIA, Outside
 from hub.routing.router import EVERY_QUEUE, agent_trigger
 from hub.settings import Settings
 from hub.store import Store
@@ -263,6 +263,13 @@ class Pipeline:
             await self._refuse_blocked(conversation, contact, reason)
             return
         queue = self.acd.queue_for(conversation.channel, queue_id)
+        refusal = await self.acd.refusal(queue, contact)
+        if refusal is not None:
+            await self.say(conversation, Role.SYSTEM, refusal.text)
+            if refusal.outside is Outside.BOT_ONLY:
+                log.info("queue %s refused %s (%s): stays with the bot", queue.id, conversation.id, refusal.why)
+                return
+            reason = refusal.reason  # kept for agents, as a ticket or a callback request
         wanted, until = await self.acd.wanted(queue, contact, agent_id)
         now = utcnow()
         try:

@@ -1,0 +1,167 @@
+"""The ACD through the pipeline (real SQLite, real Redis): business hours and holidays, a full queue, sticky
+routing, a specified agent, per-queue base priority, transfer to another queue, rebuilding from the store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot import Bot, Policy
+from hub.bus import Bus
+from hub.envelopes import InboundMessage
+from hub.ids import new_id
+from hub.models import AgentState, Channel, ConversationState, Role, User, UserRole, utcnow
+from hub.pipeline import Pipeline
+from hub.presence import Presence
+from hub.routing import Router
+from hub.routing.queues import Hours, Outside, QueueSpec, Strategy
+from hub.scripts import Scripts
+from hub.settings import Settings
+from hub.store.sqlite import SQLiteStore
+from hub.upkeep import Upkeep
+
+S = ConversationState
+ALL_DAY = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture
+async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
+    store = SQLiteStore(tmp_path / "hub.sqlite3")
+    await store.open()
+    bus = Bus(redis)
+    await bus.start()
+    router = Router(redis, Scripts(redis), 30)
+    yield Pipeline(Settings(data_dir=tmp_path), store, router, bus, Bot(None, Policy(1.0)), Presence(redis, 30))
+    await bus.stop()
+    await store.close()
+
+
+async def queues(pipeline: Pipeline, *specs: QueueSpec) -> None:
+    await pipeline.router.configure(list(specs))
+
+
+async def agent(pipeline: Pipeline, name: str, skills: dict[str, int] | None = None, ready: bool = True,
+                chats: int | None = None) -> User:
+    user = User(id=new_id(), username=name, password_hash="x", role=UserRole.AGENT, created_at=utcnow(),
+                skills=skills or {}, capacity=chats)
+    await pipeline.store.add_user(user)
+    if ready:
+        await pipeline.set_agent_state(user, AgentState.READY)
+    return user
+
+
+async def customer_asks(pipeline: Pipeline, locale: str | None = None, token: str | None = None,
+                        channel: Channel = Channel.WEBCHAT) -> tuple[str, str]:
+    """A customer whose first message the bot cannot answer: handed off. Returns (conversation, token)."""
+    session = await pipeline.open_session(channel, token, None, locale)
+    receipt = await pipeline.receive(InboundMessage(channel=channel, conversation_id=session.conversation_id,
+                                          text="help", external_id=f"{session.contact_id}:{new_id()}",
+                                          client_id="c", contact_id=session.contact_id))
+    return receipt.conversation_id, session.token
+
+
+async def system_texts(pipeline: Pipeline, conversation_id: str) -> list[str]:
+    return [m.text for m in await pipeline.store.messages(conversation_id) if m.role is Role.SYSTEM]
+
+
+async def test_outside_hours_the_customer_stays_with_the_bot(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="day", name="Day", hours=Hours(timezone="Asia/Shanghai", weekly={},
+                                                                        announcement="我们的工作时间是9点到18点。")))
+    await agent(pipeline, "alice")
+    conversation_id, _ = await customer_asks(pipeline, "zh-CN")
+    conversation = await pipeline.store.get_conversation(conversation_id)
+    assert conversation.state is S.BOT
+    texts = await system_texts(pipeline, conversation_id)
+    assert texts and texts[-1].startswith("我们的工作时间是9点到18点。") and "工作时间" in texts[-1]
+    assert await pipeline.router.waiting() == 0
+
+
+async def test_on_a_holiday_a_ticket_is_queued_for_when_agents_come(pipeline: Pipeline) -> None:
+    today = datetime.now(UTC).date()
+    holidays = [today, date.fromordinal(today.toordinal() - 1), date.fromordinal(today.toordinal() + 1)]
+    await queues(pipeline, QueueSpec(id="day", name="Day", hours=Hours(timezone="UTC", weekly=ALL_DAY,
+                                                                        holidays=holidays, outside=Outside.TICKET)))
+    conversation_id, _ = await customer_asks(pipeline, "en")
+    conversation = await pipeline.store.get_conversation(conversation_id)
+    assert conversation.state is S.QUEUED and conversation.handoff_reason == "closed_ticket"
+    assert "We are closed right now." in (await system_texts(pipeline, conversation_id))[-1]
+    alice = await agent(pipeline, "alice")
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [conversation_id]
+
+
+async def test_open_hours_route_as_usual(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="day", name="Day", hours=Hours(timezone="Asia/Shanghai", weekly=ALL_DAY)))
+    alice = await agent(pipeline, "alice")
+    conversation_id, _ = await customer_asks(pipeline)
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [conversation_id]
+
+
+async def test_a_full_queue_refuses_more(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="small", name="Small", max_length=1))
+    first, _ = await customer_asks(pipeline)
+    second, _ = await customer_asks(pipeline, "zh-CN")
+    assert (await pipeline.store.get_conversation(first)).state is S.QUEUED
+    assert (await pipeline.store.get_conversation(second)).state is S.BOT
+    assert "排队人数已满" in (await system_texts(pipeline, second))[-1]
+
+
+async def test_sticky_queue_offers_the_last_agent_first(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="vip", name="VIP", strategy=Strategy.STICKY, wanted_wait_s=60))
+    alice = await agent(pipeline, "alice")
+    first, token = await customer_asks(pipeline)
+    await pipeline.accept(alice, first)
+    await pipeline.resolve(alice, first)
+    await pipeline.set_agent_state(alice, AgentState.NOT_READY, "lunch")
+    bob = await agent(pipeline, "bob")
+    conversation = await pipeline.store.get_conversation(first)
+    await pipeline.store.update_conversation(first, S.RESOLVED, {"resolved_at": datetime(2020, 1, 1, tzinfo=UTC)})
+    second, _ = await customer_asks(pipeline, token=token)  # past the reopen window: a new conversation
+    assert second != conversation.id
+    assert await pipeline.router.offers_of(bob.id) == []  # bob is free, but the customer waits for alice
+    assert (await pipeline.store.get_conversation(second)).wanted_agent_id == alice.id
+    await pipeline.set_agent_state(alice, AgentState.READY)
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [second]
+
+
+async def test_a_specified_agent_and_a_transfer_to_another_queue(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="sales", name="Sales", skills={"sales": 1}),
+                 QueueSpec(id="tech", name="Tech", skills={"tech": 1}))
+    seller = await agent(pipeline, "seller", {"sales": 3})
+    conversation_id, _ = await customer_asks(pipeline)
+    assert (await pipeline.store.get_conversation(conversation_id)).queue_id == "sales"
+    await pipeline.accept(seller, conversation_id)
+    techie = await agent(pipeline, "techie", {"tech": 4})
+    other = await agent(pipeline, "other-techie", {"tech": 4})
+    await pipeline.transfer_to_queue(seller, conversation_id, "tech", agent_id=other.id)
+    assert await pipeline.router.offers_of(techie.id) == []
+    assert [o.conversation_id for o in await pipeline.router.offers_of(other.id)] == [conversation_id]
+    moved = await pipeline.store.get_conversation(conversation_id)
+    assert moved.queue_id == "tech" and moved.wanted_agent_id == other.id
+
+
+async def test_base_priority_puts_a_queue_ahead(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="normal", name="Normal", channels=[Channel.WEBCHAT]),
+                 QueueSpec(id="urgent", name="Urgent", channels=[Channel.WECHAT], base_priority=30))
+    await customer_asks(pipeline)
+    later, _ = await customer_asks(pipeline, channel=Channel.WECHAT)
+    assert await pipeline.router.position(later) == 1
+    alice = await agent(pipeline, "alice", chats=1)
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [later]
+
+
+async def test_routing_is_rebuilt_from_the_store_with_queues_and_tiers(pipeline: Pipeline, redis: Redis) -> None:
+    await queues(pipeline, QueueSpec(id="sales", name="Sales", skills={"sales": 3}))
+    novice = await agent(pipeline, "novice", {"sales": 1})
+    conversation_id, _ = await customer_asks(pipeline)
+    await redis.flushdb()  # Redis lost everything
+    upkeep = Upkeep(pipeline)
+    assert await upkeep.rebuild_routing()
+    assert await pipeline.router.position(conversation_id) == 1
+    assert await pipeline.route() == []  # the novice still lacks the skill
+    expert = await agent(pipeline, "expert", {"sales": 5})
+    assert [o.conversation_id for o in await pipeline.router.offers_of(expert.id)] == [conversation_id]
+    assert (await pipeline.router.agent_load(novice.id)) is not None
