@@ -58,9 +58,9 @@ async def customer_asks(pipeline: Pipeline, locale: str | None = None, token: st
                         channel: Channel = Channel.WEBCHAT) -> tuple[str, str]:
     """A customer whose first message the bot cannot answer: handed off. Returns (conversation, token)."""
     session = await pipeline.open_session(channel, token, None, locale)
-    receipt = await pipeline.receive(InboundMessage(channel=channel, conversation_id=session.conversation_id,
-                                          text="help", external_id=f"{session.contact_id}:{new_id()}",
-                                          client_id="c", contact_id=session.contact_id))
+    receipt = await pipeline.receive(InboundMessage(
+        channel=channel, conversation_id=session.conversation_id, text="help",
+        external_id=f"{session.contact_id}:{new_id()}", client_id="c", contact_id=session.contact_id))
     return receipt.conversation_id, session.token
 
 
