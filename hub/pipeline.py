@@ -56,7 +56,7 @@ from hub.models import (
 from hub.presence import Presence
 from hub.routing import Offer, Router
 from hub.routing.queues import MEDIA, Outside
-from hub.routing.router import EVERY_QUEUE, agent_trigger
+from hub.routing.router import EVERY_QUEUE, agent_trigger, release_trigger
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
@@ -388,8 +388,7 @@ class Pipeline:
                 "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,
                 "assigned_at": utcnow(), "updated_at": utcnow()})
         except (Conflict, NotFound):
-            await self.router.release(user.id, await self._media_of(conversation_id))
-            await self.route([agent_trigger(user.id)])
+            await self.route([release_trigger(user.id, await self._media_of(conversation_id))])
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
@@ -441,10 +440,10 @@ class Pipeline:
         resolved = await self.store.update_conversation(conversation.id, conversation.state, {
             "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
             "updated_at": now}, expect_agent=conversation.agent_id)
-        await self._leave_routing(conversation)
+        freed = await self._leave_routing(conversation)
         await self._announce(resolved)
         await self.acd.remember_agent(conversation)
-        await self.route([agent_trigger(conversation.agent_id)] if conversation.agent_id else (EVERY_QUEUE,))
+        await self.route(freed)
         return resolved
 
     async def transfer_to_queue(self, user: User, conversation_id: str, queue_id: str | None = None,
@@ -460,10 +459,9 @@ class Pipeline:
             "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "assigned_at": None,
             "queued_at": now, "queue_id": queue.id, "wanted_agent_id": agent_id, "wanted_until": wanted_until,
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
-        await self.router.release(user.id, MEDIA[conversation.channel])
         triggers = await self._enqueue(queued)
         await self._announce(queued, "transfer")
-        await self.route([*triggers, agent_trigger(user.id)])
+        await self.route([release_trigger(user.id, MEDIA[conversation.channel]), *triggers])
         return queued
 
     async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:
@@ -473,15 +471,15 @@ class Pipeline:
             "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "assigned_at": None,
             "handoff_reason": None,
             "handoff_summary": None, "handoff_suggestions": [], "updated_at": utcnow()}, expect_agent=user.id)
-        await self.router.release(user.id, MEDIA[conversation.channel])
         await self._announce(back, "to_bot")
-        await self.route([agent_trigger(user.id)])
+        await self.route([release_trigger(user.id, MEDIA[conversation.channel])])
         return back
 
-    async def _leave_routing(self, conversation: Conversation) -> None:
+    async def _leave_routing(self, conversation: Conversation) -> list[str]:
+        """Out of routing; returns what to match next (its agent's freed slot is released by that match)."""
         if conversation.state is S.ASSIGNED and conversation.agent_id:
-            await self.router.release(conversation.agent_id, MEDIA[conversation.channel])
-        elif conversation.state is S.QUEUED:
+            return [release_trigger(conversation.agent_id, MEDIA[conversation.channel])]
+        if conversation.state is S.QUEUED:
             line = await self.router.routed_queue(conversation.id)
             offered_to = await self.router.dequeue(conversation.id)
             if offered_to is not None:
@@ -489,6 +487,7 @@ class Pipeline:
                                    None, offered_to)
             if line is not None:
                 await self.announce_queue([line])
+        return [EVERY_QUEUE]
 
     async def conversations_of(self, user: User, states: Sequence[ConversationState]) -> list[Conversation]:
         return await self.store.conversations_of_agent(user.id, states)

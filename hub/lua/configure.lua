@@ -4,17 +4,13 @@ local wanted = {}
 for i = 1, #ARGV, 5 do
   local q = ARGV[i]
   wanted[q] = true
-  local top = 0
-  for _ in string.gmatch(ARGV[i + 4], '[^,]+') do top = top + 1 end
-  redis.call('DEL', P .. 'qc:' .. q)
-  redis.call('HSET', P .. 'qc:' .. q, 'aging', ARGV[i + 1], 'strategy', ARGV[i + 2], 'media', ARGV[i + 3],
-             'after', ARGV[i + 4], 'top', top)
+  redis.call('HSET', P .. 'qconf', q, table.concat({ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}, ';'))
   redis.call('SADD', P .. 'queues', q)
 end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
   if not wanted[q] then
     redis.call('SREM', P .. 'queues', q)
-    redis.call('DEL', P .. 'qc:' .. q)
+    redis.call('HDEL', P .. 'qconf', q)
   end
 end
 return 1

@@ -2,6 +2,7 @@
 -- the highest effective priority among those they may take; which free agent goes first is the queue's
 -- strategy (its ready set's order), inner tiers (fully skilled agents) before overflow tiers.
 -- ARGV: now ms, offer deadline ms, max offers, then triggers: 'a:<agent>' (this agent is free),
+--       'r:<agent>:<media>' (this agent finished one conversation of that media: release it, then as 'a:'),
 --       'q:<queue>:<media>' (something arrived in this queue), or '*' (every queue).
 -- Returns a flat list: conversation, agent, conversation, agent, ...
 local now, deadline, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -16,10 +17,17 @@ local function offer_one(a, m)
   return true
 end
 
-local function serve_agent(a)
+local function serve_agent(a, changed)
+  local h = hash(P .. 'agent:' .. a)
+  local offered = changed
   for _, m in ipairs(MEDIA) do
-    while #out < 2 * limit and free_for(hash(P .. 'agent:' .. a), m) and offer_one(a, m) do end
+    local free = num(h['cap_' .. m]) - num(h['load_' .. m])
+    while h.state == 'ready' and free > 0 and #out < 2 * limit and offer_one(a, m) do
+      free = free - 1
+      offered = true
+    end
   end
+  if offered then refresh(a) end
 end
 
 local function waiting_from(q, t, m)
@@ -41,6 +49,7 @@ local function serve_queue(q, m)
       end
     end
     if agent == nil or not offer_one(agent, m) then break end
+    refresh(agent)
   end
 end
 
@@ -51,7 +60,12 @@ for i = 4, #ARGV do
       for m in pairs(queue(q).media) do serve_queue(q, m) end
     end
   elseif string.sub(trigger, 1, 2) == 'a:' then
-    serve_agent(string.sub(trigger, 3))
+    serve_agent(string.sub(trigger, 3), false)
+  elseif string.sub(trigger, 1, 2) == 'r:' then
+    local a, m = string.match(trigger, '^r:(.*):(%a+)$')
+    local akey = P .. 'agent:' .. a
+    if redis.call('HINCRBY', akey, 'load_' .. m, -1) < 0 then redis.call('HSET', akey, 'load_' .. m, 0) end
+    serve_agent(a, true)
   else
     local q, m = string.match(trigger, '^q:(.*):(%a+)$')
     serve_queue(q, m)

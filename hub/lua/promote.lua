@@ -9,7 +9,7 @@ for _, c in ipairs(redis.call('ZRANGEBYSCORE', P .. 'awdue', '-inf', now, 'LIMIT
   local cv = hash(cvkey)
   redis.call('ZREM', P .. 'awdue', c)
   if cv.q ~= nil then
-    redis.call('ZREM', P .. 'aw:' .. cv.want .. ':' .. cv.m, c)
+    leave_line(P .. 'aw:' .. cv.want .. ':' .. cv.m, c, cv.m)
     redis.call('HSET', cvkey, 'want', '')
     if cv.offered == nil or cv.offered == '' then place(c, now) end
     out[#out + 1] = c; out[#out + 1] = cv.q; out[#out + 1] = tonumber(cv.t); out[#out + 1] = cv.m

@@ -2,8 +2,9 @@
 --
 -- Keys (P is the hub's key prefix):
 --   P..'queues'              set of queue ids
---   P..'qc:'..q              queue hash: aging (points a minute), strategy, media ("chat,email"),
---                            after (overflow step times in s, "60,120"), top (number of steps)
+--   P..'qconf'               hash: queue id = "aging;strategy;media;after": aging in points a minute,
+--                            media served ("chat,email"), overflow step times in s ("60,120")
+--   P..'nwait:'..m           how many conversations of media m wait (in any line): 0 skips looking
 --   P..'qw:'..q..':'..t..':'..m  conversations waiting in q at tier t (0 = before any overflow step)
 --                            for media m, scored by virtual arrival (lowest = highest effective priority)
 --   P..'qa:'..q..':'..t      the same conversations scored by the ms they were queued (for overflow)
@@ -12,8 +13,8 @@
 --   P..'aw:'..a..':'..m      conversations waiting for agent a in particular (asked for, or sticky)
 --   P..'awdue'               those conversations, scored by when they fall back to their queue
 --   P..'cv:'..c              a routed conversation: q, t, m, score, queued, want, until, offered
---   P..'agent:'..a           agent: state, cap_<m>, load_<m>, idle (ms), day, handled
---   P..'am:'..a              agent's memberships: field "q|t" = proficiency
+--   P..'agent:'..a           agent: state, cap_<m>, load_<m>, idle (ms), day, handled, in_<m> ('1' while
+--                            in the ready sets of media m), mb (memberships "queue|tier:proficiency;...")
 --   P..'rr:'..q              round robin: field '#' is the queue's counter, field a the agent's last turn
 --   P..'offer:'..c, P..'offers'  open offers (hash; zset of deadlines)
 local P = '{{PREFIX}}'
@@ -30,27 +31,53 @@ end
 local function num(value) return tonumber(value or 0) or 0 end
 
 local queue_cache = {}
+local function parse_queue(raw)
+  local aging, strategy, media, after = string.match(raw or ';;;', '^([^;]*);([^;]*);([^;]*);([^;]*)$')
+  local cfg = {aging = num(aging), strategy = strategy, after = {}, media = {}}
+  for s in string.gmatch(after, '[^,]+') do cfg.after[#cfg.after + 1] = tonumber(s) end
+  for s in string.gmatch(media, '[^,]+') do cfg.media[s] = true end
+  cfg.top = #cfg.after
+  return cfg
+end
+
 local function queue(q)
   local cfg = queue_cache[q]
   if cfg == nil then
-    local h = hash(P .. 'qc:' .. q)
-    cfg = {aging = num(h.aging), strategy = h.strategy or 'longest_idle', top = num(h.top), after = {}, media = {}}
-    for s in string.gmatch(h.after or '', '[^,]+') do cfg.after[#cfg.after + 1] = tonumber(s) end
-    for s in string.gmatch(h.media or '', '[^,]+') do cfg.media[s] = true end
+    cfg = parse_queue(redis.call('HGET', P .. 'qconf', q))
     queue_cache[q] = cfg
   end
   return cfg
 end
 
+-- Read the configuration of several queues at once (those an agent belongs to).
+local function load_queues(ids)
+  local missing = {}
+  for _, q in ipairs(ids) do
+    if queue_cache[q] == nil then missing[#missing + 1] = q end
+  end
+  if #missing > 0 then
+    local raw = redis.call('HMGET', P .. 'qconf', unpack(missing))
+    for i, q in ipairs(missing) do queue_cache[q] = parse_queue(raw[i] or nil) end
+  end
+end
+
+local membership_cache = {}
 local function memberships(a)
-  local flat = redis.call('HGETALL', P .. 'am:' .. a)
-  local out = {}
-  for i = 1, #flat, 2 do
-    local q, t = string.match(flat[i], '^(.*)|(%d+)$')
-    out[#out + 1] = {q, tonumber(t), tonumber(flat[i + 1])}
+  local out = membership_cache[a]
+  if out == nil then
+    out = {}
+    local ids = {}
+    for q, t, prof in string.gmatch(redis.call('HGET', P .. 'agent:' .. a, 'mb') or '', '([^;|]+)|(%d+):(%d+)') do
+      out[#out + 1] = {q, tonumber(t), tonumber(prof)}
+      ids[#ids + 1] = q
+    end
+    load_queues(ids)
+    membership_cache[a] = out
   end
   return out
 end
+
+local function forget_memberships(a) membership_cache[a] = nil end
 
 -- Effective priority of a waiting conversation from its virtual-arrival score (see queue_score in Python).
 local function effective(q, score, now)
@@ -86,29 +113,57 @@ local function free_for(h, m)
   return h.state == 'ready' and num(h['load_' .. m]) < num(h['cap_' .. m])
 end
 
--- Put the agent in (or take them out of) every ready set they belong to, at their current score.
+-- Put the agent in (or take them out of) every ready set they belong to, at their current score. The
+-- agent hash remembers for which media they are in them, so an agent who stays busy costs nothing.
+-- The agent hash also keeps the scores last written ('sc': one per membership, in order), so an agent
+-- whose score did not change is not written again.
 local function refresh(a)
-  local h = hash(P .. 'agent:' .. a)
-  for _, mb in ipairs(memberships(a)) do
-    local q, t, prof = mb[1], mb[2], mb[3]
-    local served = queue(q).media
-    local score = nil
-    for _, m in ipairs(MEDIA) do
-      local key = P .. 'qr:' .. q .. ':' .. t .. ':' .. m
-      if served[m] and free_for(h, m) then
-        score = score or agent_score(a, q, prof, h)
-        redis.call('ZADD', key, score, a)
-      else
-        redis.call('ZREM', key, a)
+  local akey = P .. 'agent:' .. a
+  local h = hash(akey)
+  local ms = memberships(a)
+  local scores, old = {}, {}
+  for s in string.gmatch(h.sc or '', '[^,]+') do old[#old + 1] = s end
+  for i, mb in ipairs(ms) do scores[i] = string.format('%.17g', agent_score(a, mb[1], mb[3], h)) end
+  local changed = {}
+  for i = 1, #ms do changed[i] = scores[i] ~= old[i] end
+  for _, m in ipairs(MEDIA) do
+    local free, was_in = free_for(h, m), h['in_' .. m] == '1'
+    if free or was_in then
+      for i, mb in ipairs(ms) do
+        local q, t = mb[1], mb[2]
+        local key = P .. 'qr:' .. q .. ':' .. t .. ':' .. m
+        if free and queue(q).media[m] then
+          if changed[i] or not was_in then redis.call('ZADD', key, scores[i], a) end
+        elseif was_in then
+          redis.call('ZREM', key, a)
+        end
       end
+      if free and not was_in then redis.call('HSET', akey, 'in_' .. m, '1') end
+      if was_in and not free then redis.call('HDEL', akey, 'in_' .. m) end
     end
   end
+  local joined = table.concat(scores, ',')
+  if joined ~= (h.sc or '') then redis.call('HSET', akey, 'sc', joined) end
 end
 
 local function leave_ready_sets(a)
-  for _, mb in ipairs(memberships(a)) do
-    for _, m in ipairs(MEDIA) do redis.call('ZREM', P .. 'qr:' .. mb[1] .. ':' .. mb[2] .. ':' .. m, a) end
+  local akey = P .. 'agent:' .. a
+  for _, m in ipairs(MEDIA) do
+    if redis.call('HGET', akey, 'in_' .. m) == '1' then
+      for _, mb in ipairs(memberships(a)) do redis.call('ZREM', P .. 'qr:' .. mb[1] .. ':' .. mb[2] .. ':' .. m, a) end
+      redis.call('HDEL', akey, 'in_' .. m)
+    end
   end
+  redis.call('HDEL', akey, 'sc')
+end
+
+-- Into or out of a waiting line, keeping the media's count exact.
+local function join_line(key, score, c, m)
+  if redis.call('ZADD', key, score, c) == 1 then redis.call('INCR', P .. 'nwait:' .. m) end
+end
+
+local function leave_line(key, c, m)
+  if redis.call('ZREM', key, c) == 1 then redis.call('DECR', P .. 'nwait:' .. m) end
 end
 
 -- Put a routed conversation where it waits: for its agent while that request lasts, else its queue.
@@ -116,20 +171,20 @@ local function place(c, now)
   local cv = hash(P .. 'cv:' .. c)
   if cv.q == nil then return false end
   if cv.want ~= nil and cv.want ~= '' and num(cv['until']) > now then
-    redis.call('ZADD', P .. 'aw:' .. cv.want .. ':' .. cv.m, cv.score, c)
+    join_line(P .. 'aw:' .. cv.want .. ':' .. cv.m, cv.score, c, cv.m)
     redis.call('ZADD', P .. 'awdue', cv['until'], c)
   else
-    redis.call('ZADD', P .. 'qw:' .. cv.q .. ':' .. cv.t .. ':' .. cv.m, cv.score, c)
+    join_line(P .. 'qw:' .. cv.q .. ':' .. cv.t .. ':' .. cv.m, cv.score, c, cv.m)
     redis.call('ZADD', P .. 'qa:' .. cv.q .. ':' .. cv.t, cv.queued, c)
   end
   return true
 end
 
 local function unplace(c, cv)
-  redis.call('ZREM', P .. 'qw:' .. cv.q .. ':' .. cv.t .. ':' .. cv.m, c)
+  leave_line(P .. 'qw:' .. cv.q .. ':' .. cv.t .. ':' .. cv.m, c, cv.m)
   redis.call('ZREM', P .. 'qa:' .. cv.q .. ':' .. cv.t, c)
   if cv.want ~= nil and cv.want ~= '' then
-    redis.call('ZREM', P .. 'aw:' .. cv.want .. ':' .. cv.m, c)
+    leave_line(P .. 'aw:' .. cv.want .. ':' .. cv.m, c, cv.m)
     redis.call('ZREM', P .. 'awdue', c)
   end
 end
@@ -137,6 +192,7 @@ end
 -- The conversation agent a should be offered next on media m: the highest effective priority among
 -- everything waiting that a may take (their queues at their tier or beyond, and requests for them).
 local function pick(a, m, now)
+  if num(redis.call('GET', P .. 'nwait:' .. m)) <= 0 then return nil end
   local best, best_eff = nil, nil
   for _, mb in ipairs(memberships(a)) do
     local q, t = mb[1], mb[2]
@@ -166,6 +222,7 @@ local function roll_day(akey, now)
   end
 end
 
+-- Offer c to a. The caller refreshes a's ready sets (once, after all of a's offers of the moment).
 local function offer(a, c, now, deadline)
   local cvkey = P .. 'cv:' .. c
   local cv = hash(cvkey)
@@ -173,12 +230,13 @@ local function offer(a, c, now, deadline)
   local akey = P .. 'agent:' .. a
   redis.call('HINCRBY', akey, 'load_' .. cv.m, 1)
   redis.call('HSET', akey, 'idle', now)
-  local rr = P .. 'rr:' .. cv.q
-  redis.call('HSET', rr, a, redis.call('HINCRBY', rr, '#', 1))
+  if queue(cv.q).strategy == 'round_robin' then
+    local rr = P .. 'rr:' .. cv.q
+    redis.call('HSET', rr, a, redis.call('HINCRBY', rr, '#', 1))
+  end
   redis.call('HSET', P .. 'offer:' .. c, 'agent', a, 'deadline', deadline)
   redis.call('ZADD', P .. 'offers', deadline, c)
   redis.call('HSET', cvkey, 'offered', a)
-  refresh(a)
 end
 
 -- Give back one unit of the agent's capacity for media m.

@@ -6,8 +6,8 @@ local a, state, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local akey = P .. 'agent:' .. a
 leave_ready_sets(a)
 if ARGV[6] ~= '-' then
-  redis.call('DEL', P .. 'am:' .. a)
-  for field, prof in string.gmatch(ARGV[6], '([^;]+):(%d+)') do redis.call('HSET', P .. 'am:' .. a, field, prof) end
+  redis.call('HSET', akey, 'mb', ARGV[6])
+  forget_memberships(a)
 end
 if redis.call('HGET', akey, 'state') ~= state and state == 'ready' then redis.call('HSET', akey, 'idle', now) end
 redis.call('HSET', akey, 'state', state)

@@ -77,6 +77,11 @@ def agent_trigger(agent_id: str) -> str:
     return f"a:{agent_id}"
 
 
+def release_trigger(agent_id: str, media: str) -> str:
+    """The agent finished a conversation of this media: free the slot and match them, in one step."""
+    return f"r:{agent_id}:{media}"
+
+
 def queue_trigger(queue_id: str, media: str) -> str:
     return f"q:{queue_id}:{media}"
 

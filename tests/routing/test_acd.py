@@ -208,4 +208,4 @@ async def test_queue_set_changes_drop_removed_queues(router: Router, redis: Redi
     await configure(router, BILLING, TECH)
     await configure(router, TECH)
     assert await redis.smembers("hub:queues") == {"tech"}
-    assert not await redis.exists("hub:qc:billing")
+    assert await redis.hkeys("hub:qconf") == ["tech"]

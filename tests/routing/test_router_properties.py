@@ -15,13 +15,14 @@ import asyncio
 import copy
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from hub import keys
 from hub.routing import Router
 from hub.routing.queues import VIP_WEIGHT, QueueSpec, memberships, queue_score
+from hub.routing.router import EVERY_QUEUE, agent_trigger, queue_trigger, release_trigger
 from hub.scripts import Scripts
 from tests.routing.helpers import agent as set_agent
 from tests.routing.helpers import chat
@@ -35,12 +36,14 @@ SKILLS = {"a1": {"sales": 3}, "a2": {"tech": 2}, "a3": {"sales": 1, "tech": 5}, 
 arrive = st.tuples(st.just("arrive"), st.integers(0, 2), st.sampled_from(["sales", "tech"]))  # VIP level, queue
 state = st.tuples(st.just("state"), st.sampled_from(AGENTS), st.sampled_from(["ready", "not_ready"]),
                   st.integers(1, 3))
-match = st.tuples(st.just("match"), st.integers(0, 1))
+# what a match is told changed: everything, one agent freed, or an arrival in one queue
+match = st.tuples(st.just("match"), st.integers(0, 1), st.sampled_from(["*", *AGENTS, "sales", "tech"]))
 both = st.tuples(st.just("both"))
 accept = st.tuples(st.just("accept"), st.integers(0, 50), st.booleans())  # which offer; by the right agent?
 decline = st.tuples(st.just("decline"), st.integers(0, 50))
-resolve = st.tuples(st.just("resolve"), st.integers(0, 50))
-operations = st.lists(st.one_of(arrive, arrive, state, match, both, accept, decline, resolve), max_size=40)
+resolve = st.tuples(st.just("resolve"), st.integers(0, 50), st.booleans())  # release and match at once?
+operations = st.lists(st.one_of(arrive, arrive, state, state, match, match, both, accept, decline, resolve),
+                      max_size=40)
 
 
 @dataclass
@@ -97,12 +100,14 @@ async def _check_offers(model: Model, offers: list, routers: list[Router], other
     problem, trial = next(((p, t) for p, t in outcomes if p is None), outcomes[0])
     assert problem is None, problem
     model.waiting, model.offered = trial.waiting, trial.offered
+    receivers = {o.agent_id for o in [*offers, *(other or [])]}
     for agent in AGENTS:
         load = await routers[0].agent_load(agent)
         if load is not None:
             held = load.loads["chat"]
             assert held == model.held_by(agent), f"{agent}'s load drifted from what they hold"
-            assert held <= max(load.capacities["chat"], model.capacity.get(agent, 0)), f"{agent} over capacity"
+            # an agent whose capacity was lowered below what they hold keeps it, but gets nothing more
+            assert agent not in receivers or held <= model.capacity[agent], f"{agent} offered beyond capacity"
 
 
 async def _arrive(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
@@ -123,7 +128,9 @@ async def _state(model: Model, router: Router, routers: list[Router], op: tuple)
 
 
 async def _match(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
-    await _check_offers(model, await routers[op[1]].match(), routers)
+    what = op[2]
+    trigger = EVERY_QUEUE if what == "*" else agent_trigger(what) if what in AGENTS else queue_trigger(what, "chat")
+    await _check_offers(model, await routers[op[1]].match([trigger]), routers)
 
 
 async def _both(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
@@ -154,7 +161,11 @@ async def _decline_one(model: Model, router: Router, routers: list[Router], op: 
 async def _resolve(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     if model.assigned:
         conversation = sorted(model.assigned)[op[1] % len(model.assigned)]
-        await router.release(model.assigned.pop(conversation), "chat")
+        agent = model.assigned.pop(conversation)
+        if op[2]:
+            await _check_offers(model, await router.match([release_trigger(agent, "chat")]), routers)
+        else:
+            await router.release(agent, "chat")
 
 
 STEPS = {"arrive": _arrive, "state": _state, "match": _match, "both": _both, "accept": _accept,
@@ -194,7 +205,11 @@ async def _scenario(url: str, ops: list[tuple]) -> None:
             await client.aclose()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
+@example(ops=[("arrive", 0, "sales"), ("arrive", 0, "sales"), ("state", "a1", "ready", 1), ("match", 0, "*"),
+              ("match", 1, "a1")])  # a freed-agent match for an agent already full
+@example(ops=[("arrive", 0, "tech"), ("arrive", 2, "sales"), ("state", "a3", "ready", 1), ("match", 0, "a3"),
+              ("accept", 0, True), ("resolve", 0, True)])  # release and match in one step
 def test_routing_invariants_hold_for_any_sequence(redis_server: RedisServer, ops: list[tuple]) -> None:
     asyncio.run(_scenario(redis_server.url, ops))
