@@ -21,6 +21,7 @@ from hub.api.errors import HANDLERS
 from hub.api.health import healthz
 from hub.api.kb import KnowledgeController
 from hub.api.queues import QueueController
+from hub.api.users import UserController
 from hub.logs import install_redaction
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, QueueController,
-                        ContactController, agent_socket, webchat_socket, healthz, *pages.ROUTES],
+                        ContactController, UserController, agent_socket, webchat_socket, healthz, *pages.ROUTES],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

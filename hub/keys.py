@@ -71,4 +71,5 @@ BROADCAST_EVENTS = PREFIX + "ev:all"
 SUPERVISOR_EVENTS = PREFIX + "ev:supervisors"  # live queue statistics for wallboards
 LAST_STATS = PREFIX + "stats:last"  # the figures last pushed (so several processes push a change once)
 
+QUEUES_GENERATION = PREFIX + "queues:generation"  # bumped when the queue set changes; every process reloads
 KB_GENERATION = PREFIX + "kb:generation"  # bumped whenever the live KB changes; every process then reloads

@@ -18,19 +18,17 @@ from bot.writer import GroundedWriter
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus
 from hub.coord import Coordination
-from hub.errors import HubError
 from hub.ids import new_id
 from hub.kb_index import LiveKnowledge
 from hub.library import Library
 from hub.models import User, UserRole, utcnow
 from hub.pipeline import Pipeline
 from hub.presence import Presence
+from hub.queueset import QueueSet
 from hub.ratelimit import RateLimiter
 from hub.routing import Router
-from hub.routing.queues import QueueSpec, default_queues
-from hub.routing.queues import load as load_queues
 from hub.scripts import Scripts
-from hub.settings import Settings, SettingsError
+from hub.settings import Settings
 from hub.store import Store, open_store
 from hub.upkeep import Upkeep
 
@@ -67,30 +65,18 @@ class Runtime:
         self.bus = Bus(redis)
         await self.bus.start()
         router = Router(redis, scripts, self.settings.offer_timeout_s)
-        await router.configure(self._queues())
         self.knowledge = LiveKnowledge(self.settings, self.store, redis)
         await self.knowledge.refresh()
         self.library = Library(self.store, self.knowledge)
         bot = Bot(self.knowledge, self.policy(), await self._writer())
         self.pipeline = Pipeline(self.settings, self.store, router, self.bus, bot,
                                  Presence(redis, self.settings.presence_ttl_s))
+        self.queueset = QueueSet(self.pipeline, redis)
+        await self.queueset.start()
         self.upkeep = Upkeep(self.pipeline)
         await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
-
-    def _queues(self) -> list[QueueSpec]:
-        path = self.settings.queues_file
-        if path is None:
-            return default_queues()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SettingsError(f"HUB_QUEUES_FILE {path}: {exc.strerror}") from None
-        try:
-            return load_queues(text)
-        except HubError as exc:
-            raise SettingsError(f"HUB_QUEUES_FILE {path}: {exc.detail}") from None
 
     async def _writer(self) -> GroundedWriter | None:
         """The generative mode, when an LLM is configured (loaded now: a local model takes a moment)."""
@@ -134,6 +120,7 @@ class Runtime:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.sweep_interval_s)
                 return
             try:
+                await self.queueset.check()
                 await self.upkeep.sweep()
                 self._in_background("kb", self.knowledge.check)
                 if time.monotonic() >= self._next_stats:

@@ -13,6 +13,7 @@ import msgspec
 from hub import keys
 from hub.models import AgentState, UserRole, utcnow
 from hub.routing import Router
+from hub.routing.queues import memberships
 from hub.routing.stats import QueueStats, agents_by_state, average_handle_s, estimated_wait_s, queue_stats
 from hub.store import Store
 
@@ -39,9 +40,9 @@ class Wallboard:
             load = await self.router.agent_load(agent_id)
             if load is None:
                 continue
-            loads[agent_id] = (load.load, load.capacity)
+            loads[agent_id] = (load.loads["chat"], load.capacities["chat"])  # the figures count chats
             if load.state == AgentState.READY.value:
-                free += max(0, load.capacity - load.load)
+                free += max(0, load.capacities["chat"] - load.loads["chat"])
         return free, loads
 
     async def estimated_wait_s(self, position: int) -> float | None:
@@ -65,13 +66,24 @@ class Wallboard:
         return True
 
     async def stats(self) -> list[QueueStats]:
+        """One entry per queue: its conversations (by the queue they waited in) and its agents (those whose
+        skills admit them, at any overflow step)."""
         now = utcnow()
         midnight = datetime(now.year, now.month, now.day, tzinfo=UTC)
         today = await self.store.conversations_since(min(midnight, now - HANDLE_WINDOW))
-        free, loads = await self._free_slots()
+        _, loads = await self._free_slots()
         users = [u for u in await self.store.list_users() if u.role in TAKERS]
-        counted = [c for c in today if (c.queued_at or c.created_at) >= midnight]
-        figures = queue_stats("general", counted, now, agents_by_state(users, loads), free, self.service_level_s)
-        figures.average_handle_s = average_handle_s(today)
-        figures.estimated_wait_s = estimated_wait_s(figures.waiting + 1, figures.average_handle_s, free)
-        return [figures]
+        queues = self.router.queues
+        first = next(iter(queues), None)
+        out = []
+        for queue_id in queues:
+            mine = [c for c in today if (c.queue_id or first) == queue_id]
+            members = [u for u in users if any(q == queue_id for q, _, _ in memberships(u.skills, queues))]
+            free = sum(max(0, loads[u.id][1] - loads[u.id][0]) for u in members
+                       if u.id in loads and u.agent_state is AgentState.READY)
+            counted = [c for c in mine if (c.queued_at or c.created_at) >= midnight]
+            figures = queue_stats(queue_id, counted, now, agents_by_state(members, loads), free, self.service_level_s)
+            figures.average_handle_s = average_handle_s(mine)
+            figures.estimated_wait_s = estimated_wait_s(figures.waiting + 1, figures.average_handle_s, free)
+            out.append(figures)
+        return out

@@ -1,21 +1,51 @@
-"""Queue statistics for supervisors' wallboards."""
+"""Queues (who takes which conversations, in what order, when) and their live statistics."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, delete, get, put
 from litestar.di import Provide
 
 from hub.api.deps import current_user, runtime_of
-from hub.errors import Forbidden
-from hub.models import User
+from hub.errors import Forbidden, InvalidInput
+from hub.models import User, UserRole
 from hub.pipeline import MANAGER_ROLES
+from hub.routing.queues import QueueSpec
 from hub.routing.stats import QueueStats
+
+
+def _admin(user: User) -> None:
+    if user.role is not UserRole.ADMIN:
+        raise Forbidden("only admins change queues", code="role_forbidden")
 
 
 class QueueController(Controller):
     path = "/api/queues"
     dependencies = {"user": Provide(current_user)}
     tags = ["queues"]
+
+    @get("/")
+    async def list_queues(self, request: Request, user: User) -> list[QueueSpec]:
+        """The queue set, in the order handoffs look for a queue serving the channel."""
+        return runtime_of(request).queueset.queues
+
+    @put("/")
+    async def replace(self, request: Request, user: User, data: list[QueueSpec]) -> list[QueueSpec]:
+        """Replace the whole set (admins). A queue left out must have nobody waiting (409 ``queue_in_use``)."""
+        _admin(user)
+        return await runtime_of(request).queueset.replace(data)
+
+    @put("/{queue_id:str}")
+    async def upsert(self, request: Request, user: User, queue_id: str, data: QueueSpec) -> list[QueueSpec]:
+        """Create or change one queue (admins); returns the whole set."""
+        _admin(user)
+        if data.id != queue_id:
+            raise InvalidInput("the queue's id must match the address", code="id_mismatch")
+        return await runtime_of(request).queueset.upsert(data)
+
+    @delete("/{queue_id:str}", status_code=200)
+    async def remove(self, request: Request, user: User, queue_id: str) -> list[QueueSpec]:
+        _admin(user)
+        return await runtime_of(request).queueset.remove(queue_id)
 
     @get("/stats")
     async def stats(self, request: Request, user: User) -> list[QueueStats]:

@@ -143,6 +143,26 @@ class Store(ABC):
     async def set_agent_state(self, user_id: str, state: AgentState, at: datetime, reason: str | None = None) -> None:
         """The agent's presence state, since when, and (not ready) why."""
 
+    @abstractmethod
+    async def update_user(self, user_id: str, changes: dict[str, Any]) -> User:
+        """Change a user's profile (``USER_FIELDS``: skills, team, capacities, name, role); returns it."""
+
+    # configuration documents (the queue set, ...)
+    @abstractmethod
+    async def get_config(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    async def put_config(self, name: str, text: str) -> None: ...
+
+
+USER_FIELDS = frozenset({"display_name", "role", "capacity", "capacities", "skills", "team"})
+
+
+def check_user_changes(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - USER_FIELDS
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+
 
 def check_changes(changes: dict[str, Any]) -> None:
     unknown = set(changes) - CONVERSATION_FIELDS

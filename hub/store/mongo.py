@@ -34,7 +34,7 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
+from hub.store.base import Appended, Store, agent_conflict, check_changes, check_user_changes, resolved_conflict
 from hub.store.knowledge import KnowledgeStore
 from hub.store.mongo_docs import document, dump, insert, load
 from hub.store.mongo_kb import INDEXES as KNOWLEDGE_INDEXES
@@ -254,3 +254,19 @@ class MongoStore(Store):
         result = await self.db.users.update_one({"_id": user_id}, {"$set": changes})
         if result.matched_count == 0:
             raise NotFound("no such user")
+
+    async def update_user(self, user_id: str, changes: dict[str, Any]) -> User:
+        check_user_changes(changes)
+        found = await self.db.users.find_one_and_update({"_id": user_id}, {"$set": dump(changes)},
+                                                        return_document=ReturnDocument.AFTER)
+        if found is None:
+            raise NotFound("no such user")
+        return load(found, User)
+
+    # configuration documents
+    async def get_config(self, name: str) -> str | None:
+        found = await self.db.config.find_one({"_id": name})
+        return None if found is None else str(found["text"])
+
+    async def put_config(self, name: str, text: str) -> None:
+        await self.db.config.update_one({"_id": name}, {"$set": {"text": text}}, upsert=True)

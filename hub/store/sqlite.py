@@ -27,7 +27,14 @@ from hub.models import (
     Message,
     User,
 )
-from hub.store.base import Appended, Store, agent_conflict, check_changes, resolved_conflict
+from hub.store.base import (
+    Appended,
+    Store,
+    agent_conflict,
+    check_changes,
+    check_user_changes,
+    resolved_conflict,
+)
 from hub.store.knowledge import KnowledgeStore
 from hub.store.sqlite_kb import SCHEMA as KNOWLEDGE_SCHEMA
 from hub.store.sqlite_kb import SQLiteKnowledge
@@ -55,6 +62,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_order ON messages (conversation_id, s
 CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe ON messages (channel, external_id)
     WHERE external_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, text TEXT NOT NULL);
 """
 
 def _encode(entity: msgspec.Struct) -> str:
@@ -309,3 +317,25 @@ class SQLiteStore(Store):
             db.execute("UPDATE users SET doc = ? WHERE id = ?", (_encode(updated), user_id))
 
         await self._write(tx)
+
+    async def update_user(self, user_id: str, changes: dict[str, Any]) -> User:
+        check_user_changes(changes)
+
+        def tx(db: sqlite3.Connection) -> User:
+            user = self._one("SELECT doc FROM users WHERE id = ?", (user_id,), User)
+            if user is None:
+                raise NotFound("no such user")
+            updated = msgspec.structs.replace(user, **changes)
+            db.execute("UPDATE users SET doc = ? WHERE id = ?", (_encode(updated), user_id))
+            return updated
+
+        return await self._write(tx)
+
+    # configuration documents
+    async def get_config(self, name: str) -> str | None:
+        row = await self._read(lambda: self.db.execute("SELECT text FROM config WHERE name = ?", (name,)).fetchone())
+        return None if row is None else str(row[0])
+
+    async def put_config(self, name: str, text: str) -> None:
+        await self._write(lambda db: db.execute(
+            "INSERT INTO config VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET text = excluded.text", (name, text)))

@@ -270,6 +270,28 @@ async def test_users_are_unique_by_name_and_keep_agent_state(store: Store) -> No
     assert [u.username for u in await store.list_users()] == ["admin", "wang"]
 
 
+async def test_a_users_profile_changes_without_touching_their_state(store: Store) -> None:
+    user = a_user("li")
+    await store.add_user(user)
+    await store.set_agent_state(user.id, AgentState.READY, utcnow())
+    changed = await store.update_user(user.id, {"skills": {"billing": 4, "英语": 2}, "team": "A",
+                                               "capacities": {"voice": 1, "email": 8}, "capacity": 5})
+    loaded = await store.get_user(user.id)
+    assert loaded == changed and loaded.agent_state is AgentState.READY
+    assert loaded.skills == {"billing": 4, "英语": 2} and loaded.team == "A" and loaded.capacities["email"] == 8
+    with pytest.raises(NotFound):
+        await store.update_user("nobody", {"team": "B"})
+    with pytest.raises(ValueError):
+        await store.update_user(user.id, {"password_hash": "x"})
+
+
+async def test_configuration_documents_are_kept_and_replaced(store: Store) -> None:
+    assert await store.get_config("queues") is None
+    await store.put_config("queues", '{"queues": []}')
+    await store.put_config("queues", '{"queues": [1]}')
+    assert await store.get_config("queues") == '{"queues": [1]}'
+
+
 async def test_data_survives_reopening_the_store(reopenable_store) -> None:
     store = await reopenable_store()
     contact = await a_contact(store, external_id="persist")

@@ -3,9 +3,11 @@ server here; production uses a real MongoDB replica set), any of them holding an
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.clients import Agent, Customer
@@ -62,3 +64,27 @@ async def test_a_token_signed_by_one_process_works_on_the_other(two_hubs) -> Non
     me = await agent.http.get(f"{two.http}/api/agent/me")
     assert me.status_code == 200 and me.json()["role"] == "supervisor"
     await agent.close()
+
+
+async def test_a_queue_change_on_one_process_is_taken_up_by_the_other(two_hubs) -> None:
+    one, two = two_hubs
+    async with httpx.AsyncClient(base_url=one.http, timeout=10) as http:
+        login = await http.post("/api/auth/login", json={"username": "admin", "password": one.demo_password("admin")})
+        headers = {"authorization": f"Bearer {login.json()['token']}"}
+        changed = await http.put("/api/queues/", headers=headers,
+                                 json=[{"id": "hotline", "name": "热线"}, {"id": "general", "name": "General"}])
+        assert changed.status_code == 200, changed.text
+    async with httpx.AsyncClient(base_url=two.http, timeout=10, headers=headers) as http:
+        for _ in range(50):  # the other process checks the generation on its next sweep
+            if [q["id"] for q in (await http.get("/api/queues/")).json()] == ["hotline", "general"]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the second process kept the old queue set")
+    customer, _ = await Customer.open(two.ws)
+    await customer.say("hello")  # handed off on the second process: into its first queue, hotline
+    await customer.next("status", where=lambda f: f["state"] == "queued")
+    async with httpx.AsyncClient(base_url=two.http, timeout=10, headers=headers) as http:
+        stats = {q["queue"]: q["waiting"] for q in (await http.get("/api/queues/stats")).json()}
+    assert stats == {"hotline": 1, "general": 0}
+    await customer.close()

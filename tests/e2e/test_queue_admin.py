@@ -1,0 +1,90 @@
+"""Queues and agents' skills configured through the API of a real hub, taking effect on routing at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.support.clients import Agent, Customer
+from tests.support.hub import HubServer
+
+TECH = {"id": "tech", "name": "技术支持", "skills": {"tech": 2},
+        "overflow": [{"after_s": 60, "min_proficiency": 1}, {"after_s": 300, "offer": "ticket"}]}
+GENERAL = {"id": "general", "name": "General"}
+
+
+async def admin_client(hub: HubServer) -> httpx.AsyncClient:
+    http = httpx.AsyncClient(base_url=hub.http, timeout=10)
+    token = (await http.post("/api/auth/login", json={"username": "admin",
+                                                      "password": hub.demo_password("admin")})).json()["token"]
+    http.headers["authorization"] = f"Bearer {token}"
+    return http
+
+
+async def test_an_admin_sets_queues_and_skills_and_routing_follows(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    try:
+        response = await admin.put("/api/queues/", json=[TECH, GENERAL])
+        assert response.status_code == 200, response.text
+        assert [q["id"] for q in response.json()] == ["tech", "general"]
+        assert [q["id"] for q in (await agent.http.get("/api/queues/")).json()] == ["tech", "general"]
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("我的宽带断了")  # handed off (empty KB) into the first queue serving web chat: tech
+        await customer.next("status", where=lambda f: f["state"] == "queued")
+        users = (await admin.get("/api/users/")).json()
+        me = next(u for u in users if u["username"] == "agent")
+        assert me["skills"] == {} and me["capacities"] == {"chat": 3, "voice": 1, "email": 5}
+        changed = await admin.patch(f"/api/users/{me['id']}", json={"skills": {"tech": 3}, "team": "宽带组"})
+        assert changed.status_code == 200 and changed.json()["skills"] == {"tech": 3}
+        offer = await agent.next("offer", timeout=5)  # the new skill admits the agent to the tech queue
+        assert offer["conversation_id"] == customer.conversation_id
+        deleted = await admin.delete("/api/queues/tech")
+        assert deleted.status_code == 409 and deleted.json()["code"] == "queue_in_use"
+        await customer.close()
+    finally:
+        await agent.close()
+        await admin.aclose()
+
+
+async def test_queue_and_user_changes_are_checked(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    try:
+        bad_overflow = {**TECH, "overflow": [{"after_s": 60, "also_queues": ["nowhere"]}]}
+        for body, code in (([bad_overflow, GENERAL], "invalid_queues"), ([], "invalid_queues"),
+                           ([{"id": "x y", "name": "bad id"}], "invalid_request"),
+                           ([GENERAL, GENERAL], "invalid_queues")):
+            response = await admin.put("/api/queues/", json=body)
+            assert response.status_code == 400 and response.json()["code"] == code, response.text
+        response = await admin.put("/api/queues/other", json=GENERAL)
+        assert response.status_code == 400 and response.json()["code"] == "id_mismatch"
+        assert (await agent.http.put("/api/queues/", json=[GENERAL])).status_code == 403
+        assert (await agent.http.get("/api/users/")).status_code == 403
+        me = agent.user_id
+        for body in ({"skills": {"tech": 9}}, {"capacities": {"fax": 1}}, {"password_hash": "x"}):
+            response = await admin.patch(f"/api/users/{me}", json=body)
+            assert response.status_code == 400, (body, response.text)
+        assert (await admin.patch("/api/users/nobody", json={"team": "A"})).status_code == 404
+        assert [q["id"] for q in (await admin.get("/api/queues/")).json()] == ["general"]  # nothing half-applied
+    finally:
+        await agent.close()
+        await admin.aclose()
+
+
+async def test_queues_come_from_the_file_on_a_first_start_and_survive_a_restart(tmp_path: Path) -> None:
+    spec = tmp_path / "queues.yaml"
+    spec.write_text("queues:\n  - id: hotline\n    name: 热线\n    channels: [webchat]\n    strategy: least_occupied\n",
+                    encoding="utf-8")
+    data = tmp_path / "hub"
+    with HubServer(data, env={"HUB_QUEUES_FILE": str(spec)}) as hub:
+        admin = await admin_client(hub)
+        assert [q["id"] for q in (await admin.get("/api/queues/")).json()] == ["hotline"]
+        await admin.put("/api/queues/vip", json={"id": "vip", "name": "VIP", "base_priority": 20})
+        await admin.aclose()
+    with HubServer(data, env={"HUB_QUEUES_FILE": str(spec)}) as hub:  # the store keeps the API's change
+        admin = await admin_client(hub)
+        assert [q["id"] for q in (await admin.get("/api/queues/")).json()] == ["hotline", "vip"]
+        await admin.aclose()
