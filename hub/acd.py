@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from hub.models import Channel, Contact, Conversation, User, utcnow
+from hub.models import Channel, Contact, Conversation, Role, User, utcnow
 from hub.routing.queues import (
     DEFAULT_QUEUE,
     MEDIA,
@@ -20,7 +20,7 @@ from hub.routing.queues import (
     queue_score,
     tier_after,
 )
-from hub.routing.router import Routed, agent_trigger, queue_trigger
+from hub.routing.router import Moved, Routed, agent_trigger, queue_trigger
 
 if TYPE_CHECKING:
     from hub.pipeline import Pipeline
@@ -39,6 +39,12 @@ TEXTS = {
                      "zh": "您的留言已记录，客服会尽快回复您。"},
     Outside.CALLBACK: {"en": "An agent will call you back as soon as we can.",
                        "zh": "客服会尽快给您回电。"},
+    "long_wait": {"en": "Sorry for the wait.", "zh": "抱歉让您久等了。"},
+    "leave_ticket": {"en": "You can keep waiting, or leave your message here and close this window: an agent will "
+                           "answer it as soon as possible.",
+                     "zh": "您可以继续等待，也可以直接留言后离开，客服会尽快回复您。"},
+    "leave_callback": {"en": "You can keep waiting, or leave your phone number here: an agent will call you back.",
+                       "zh": "您可以继续等待，也可以留下电话号码，客服会给您回电。"},
 }
 
 
@@ -58,6 +64,11 @@ class Refusal:
 
 def _lang(contact: Contact) -> str:
     return "zh" if (contact.locale or "").lower().startswith("zh") else "en"
+
+
+def _join(lang: str, *sentences: str) -> str:
+    """Chinese sentences follow each other without a space."""
+    return ("" if lang == "zh" else " ").join(sentences)
 
 
 class Acd:
@@ -95,12 +106,25 @@ class Acd:
             assert hours is not None
             lang = _lang(contact)
             text = hours.announcement or TEXTS["closed"][lang]
-            return Refusal("closed", hours.outside, f"{text} {TEXTS[hours.outside][lang]}")
+            return Refusal("closed", hours.outside, _join(lang, text, TEXTS[hours.outside][lang]))
         if queue.max_length is not None and await self.pipeline.router.waiting(queue.id) >= queue.max_length:
             outside = hours.outside if hours is not None else Outside.BOT_ONLY
             lang = _lang(contact)
-            return Refusal("full", outside, f"{TEXTS['full'][lang]} {TEXTS[outside][lang]}")
+            return Refusal("full", outside, _join(lang, TEXTS["full"][lang], TEXTS[outside][lang]))
         return None
+
+    async def overflowed(self, moved: Moved) -> None:
+        """A conversation reached an overflow step that offers the customer a ticket or a callback: say so."""
+        queue = self.queues.get(moved.queue_id)
+        if moved.kind != "overflow" or queue is None or not 1 <= moved.tier <= len(queue.overflow):
+            return
+        step = queue.overflow[moved.tier - 1]
+        if step.offer is None or step.offer is Outside.BOT_ONLY:
+            return
+        conversation = await self.pipeline.store.get_conversation(moved.conversation_id)
+        lang = _lang(await self.pipeline.store.get_contact(conversation.contact_id))
+        text = _join(lang, TEXTS["long_wait"][lang], TEXTS["leave_" + step.offer.value][lang])
+        await self.pipeline.say(conversation, Role.SYSTEM, text)
 
     def priority(self, queue: QueueSpec, contact: Contact) -> float:
         return queue.base_priority + VIP_WEIGHT * contact.vip

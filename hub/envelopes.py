@@ -133,6 +133,7 @@ class AgentStateEvent(msgspec.Struct, tag="agent_state", tag_field="type", kw_on
 
     state: str
     reason: str | None = None
+    until: str | None = None  # wrap-up: when it ends by itself
 
 
 Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent

@@ -32,6 +32,9 @@ def last_agent(contact_id: str) -> str:
     return f"{PREFIX}last:{contact_id}"
 
 
+WRAP_UPS = PREFIX + "wrapups"  # agents in wrap-up, scored by when it ends (ms)
+
+
 def wanted(agent_id: str, media: str) -> str:
     """Conversations waiting for this agent in particular."""
     return f"{PREFIX}aw:{agent_id}:{media}"

@@ -58,6 +58,7 @@ class AgentState(enum.StrEnum):
     OFFLINE = "offline"
     READY = "ready"
     NOT_READY = "not_ready"
+    WRAP_UP = "wrap_up"  # after-conversation work: no offers until it times out or the agent is ready again
 
 
 class Contact(msgspec.Struct, kw_only=True):

@@ -367,11 +367,17 @@ class Pipeline:
         if user.role not in CHAT_ROLES:
             raise Forbidden("this account does not take conversations", code="not_an_agent")
         reason = reason if state is AgentState.NOT_READY else None
-        await self.store.set_agent_state(user.id, state, utcnow(), reason)
+        now = utcnow()
+        await self.store.set_agent_state(user.id, state, now, reason)
         await self.router.set_state(user.id, state.value, self.acd.capacities(user), self.acd.memberships(user))
+        until = None
         if state is AgentState.READY:
             await self.router.clear_missed(user.id)
-        await self.publish(AgentStateEvent(state=state.value, reason=reason), None, user.id)
+        elif state is AgentState.WRAP_UP:
+            ends = now + timedelta(seconds=self.settings.wrap_up_s)
+            await self.router.start_wrap_up(user.id, ms(ends))
+            until = iso(ends)
+        await self.publish(AgentStateEvent(state=state.value, reason=reason, until=until), None, user.id)
         if state is not AgentState.READY:  # offers to someone who stepped away go to the next agent now
             for offer in await self.router.offers_of(user.id):
                 if await self.router.withdraw(offer.conversation_id, user.id) is not None:
@@ -443,6 +449,8 @@ class Pipeline:
         freed = await self._leave_routing(conversation)
         await self._announce(resolved)
         await self.acd.remember_agent(conversation)
+        if self.settings.wrap_up_s and conversation.agent_id == user.id and user.agent_state is AgentState.READY:
+            await self.set_agent_state(user, AgentState.WRAP_UP)  # before the freed slot is matched
         await self.route(freed)
         return resolved
 

@@ -73,6 +73,7 @@ class Settings:
     max_text_bytes: int = 4096
     agent_capacity: int = 3
     email_capacity: int = 5
+    wrap_up_s: int = 0  # after resolving, the agent is in wrap-up this long (0: straight back to ready)
     queues_file: Path | None = None  # queues (YAML/JSON); None: one queue for every channel
     reopen_window_s: int = 24 * 3600
     offer_timeout_s: float = 30.0
@@ -117,6 +118,7 @@ class Settings:
             max_text_bytes=_int(env, "HUB_MAX_TEXT_BYTES", 4096, minimum=1),
             agent_capacity=_int(env, "HUB_AGENT_CAPACITY", 3, minimum=1),
             email_capacity=_int(env, "HUB_EMAIL_CAPACITY", 5, minimum=1),
+            wrap_up_s=_int(env, "HUB_WRAP_UP_S", 0),
             queues_file=Path(path) if (path := _text(env, "HUB_QUEUES_FILE")) else None,
             reopen_window_s=_int(env, "HUB_REOPEN_WINDOW_S", 24 * 3600),
             offer_timeout_s=_float(env, "HUB_OFFER_TIMEOUT_S", 30.0),

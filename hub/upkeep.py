@@ -41,11 +41,21 @@ class Upkeep:
             await self.pipeline.publish(OfferWithdrawnEvent(conversation_id=conversation_id, reason="timeout"),
                                 None, agent_id)
             await self._count_missed(agent_id)
+        await self.end_wrap_ups()
         moved = await self.pipeline.router.promote()
         if moved:
             log.info("routing: %d conversations reached an overflow step or fell back to their queue", len(moved))
+        for one in moved:
+            await self.pipeline.acd.overflowed(one)
         if not await self.pipeline.route() and expired:
             await self.pipeline.announce_queue()
+
+    async def end_wrap_ups(self) -> None:
+        """Agents whose wrap-up time is up are ready again (unless they changed their state meanwhile)."""
+        for agent_id in await self.pipeline.router.wrap_ups_over():
+            user = await self.pipeline.store.get_user(agent_id)
+            if user.agent_state is AgentState.WRAP_UP:
+                await self.pipeline.set_agent_state(user, AgentState.READY)
 
     async def _count_missed(self, agent_id: str) -> None:
         """K offers in a row let time out: the agent is evidently away, so not ready ("missed")."""

@@ -1,7 +1,7 @@
 -- Time moves conversations on: a request for one agent that ran out falls back to its queue, and a
 -- conversation that has waited past an overflow step's time moves to that step's tier (more agents).
 -- ARGV: now ms, max conversations moved per kind
--- Returns a flat list of 4-tuples: conversation, queue, new tier, media.
+-- Returns a flat list of 5-tuples: conversation, queue, tier, media, 'fallback' or 'overflow'.
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local out = {}
 for _, c in ipairs(redis.call('ZRANGEBYSCORE', P .. 'awdue', '-inf', now, 'LIMIT', 0, limit)) do
@@ -13,6 +13,7 @@ for _, c in ipairs(redis.call('ZRANGEBYSCORE', P .. 'awdue', '-inf', now, 'LIMIT
     redis.call('HSET', cvkey, 'want', '')
     if cv.offered == nil or cv.offered == '' then place(c, now) end
     out[#out + 1] = c; out[#out + 1] = cv.q; out[#out + 1] = tonumber(cv.t); out[#out + 1] = cv.m
+    out[#out + 1] = 'fallback'
   end
 end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
@@ -27,6 +28,7 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
       redis.call('HSET', cvkey, 't', t + 1)
       place(c, now)
       out[#out + 1] = c; out[#out + 1] = q; out[#out + 1] = t + 1; out[#out + 1] = cv.m
+      out[#out + 1] = 'overflow'
     end
   end
 end

@@ -71,6 +71,7 @@ class Moved:
     queue_id: str
     tier: int
     media: str
+    kind: str  # "overflow" (reached step ``tier``) or "fallback" (its wanted agent's time ran out)
 
 
 def agent_trigger(agent_id: str) -> str:
@@ -176,7 +177,7 @@ class Router:
     async def promote(self, limit: int = MAX_PROMOTED) -> list[Moved]:
         """Overflow steps reached and requests for one agent that ran out, moved on."""
         flat = await self._scripts.run("promote", [], [now_ms(), limit])
-        return [Moved(flat[i], flat[i + 1], int(flat[i + 2]), flat[i + 3]) for i in range(0, len(flat), 4)]
+        return [Moved(flat[i], flat[i + 1], int(flat[i + 2]), flat[i + 3], flat[i + 4]) for i in range(0, len(flat), 5)]
 
     async def accept(self, conversation_id: str, agent_id: str) -> bool:
         return bool(await self._scripts.run("accept", [], [conversation_id, agent_id, ACCEPTING_MS, now_ms()]))
@@ -236,6 +237,14 @@ class Router:
         joined = "-" if memberships is None else ";".join(f"{q}|{t}:{p}" for q, t, p in memberships)
         args = [agent_id, state, now_ms(), _pairs(capacities), "" if loads is None else _pairs(loads), joined]
         await self._scripts.run("set_state", [], args)
+
+    async def start_wrap_up(self, agent_id: str, until_ms: int) -> None:
+        await self._redis.zadd(keys.WRAP_UPS, {agent_id: until_ms})
+
+    async def wrap_ups_over(self) -> list[str]:
+        """Agents whose wrap-up time is up (each returned once)."""
+        due = await self._redis.zrangebyscore(keys.WRAP_UPS, "-inf", now_ms())
+        return [agent_id for agent_id in due if await self._redis.zrem(keys.WRAP_UPS, agent_id)]
 
     async def online(self) -> list[str]:
         """Agents whose state is anything but offline."""

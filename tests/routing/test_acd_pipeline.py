@@ -3,6 +3,8 @@ routing, a specified agent, per-queue base priority, transfer to another queue, 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +20,7 @@ from hub.models import AgentState, Channel, ConversationState, Role, User, UserR
 from hub.pipeline import Pipeline
 from hub.presence import Presence
 from hub.routing import Router
-from hub.routing.queues import Hours, Outside, QueueSpec, Strategy
+from hub.routing.queues import Hours, Outside, OverflowStep, QueueSpec, Strategy
 from hub.scripts import Scripts
 from hub.settings import Settings
 from hub.store.sqlite import SQLiteStore
@@ -165,3 +167,47 @@ async def test_routing_is_rebuilt_from_the_store_with_queues_and_tiers(pipeline:
     expert = await agent(pipeline, "expert", {"sales": 5})
     assert [o.conversation_id for o in await pipeline.router.offers_of(expert.id)] == [conversation_id]
     assert (await pipeline.router.agent_load(novice.id)) is not None
+
+
+async def test_wrap_up_holds_offers_until_it_times_out(pipeline: Pipeline) -> None:
+    pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
+    alice = await agent(pipeline, "alice")
+    first, _ = await customer_asks(pipeline)
+    await pipeline.accept(alice, first)
+    await pipeline.resolve(await pipeline.store.get_user(alice.id), first)
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.WRAP_UP
+    second, _ = await customer_asks(pipeline)
+    assert await pipeline.router.offers_of(alice.id) == []  # in wrap-up: nothing offered
+    upkeep = Upkeep(pipeline)
+    await upkeep.end_wrap_ups()
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.WRAP_UP  # not yet
+    await asyncio.sleep(1.05)
+    await upkeep.end_wrap_ups()
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.READY
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [second]
+
+
+async def test_an_agent_who_ends_wrap_up_early_is_not_set_ready_again_later(pipeline: Pipeline) -> None:
+    pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
+    alice = await agent(pipeline, "alice")
+    first, _ = await customer_asks(pipeline)
+    await pipeline.accept(alice, first)
+    await pipeline.resolve(await pipeline.store.get_user(alice.id), first)
+    await pipeline.set_agent_state(await pipeline.store.get_user(alice.id), AgentState.NOT_READY, "break")
+    await asyncio.sleep(1.05)
+    await Upkeep(pipeline).end_wrap_ups()
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.NOT_READY
+
+
+async def test_an_overflow_step_offers_the_customer_a_ticket(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="busy", name="Busy", overflow=[OverflowStep(after_s=1, offer=Outside.TICKET)]))
+    conversation_id, _ = await customer_asks(pipeline, "zh-CN")
+    assert await pipeline.router.promote() == []  # not yet
+    await asyncio.sleep(1.05)
+    moved = await pipeline.router.promote()
+    assert [(m.conversation_id, m.tier, m.kind) for m in moved] == [(conversation_id, 1, "overflow")]
+    for one in moved:
+        await pipeline.acd.overflowed(one)
+    said = (await system_texts(pipeline, conversation_id))[-1]
+    assert said == "抱歉让您久等了。您可以继续等待，也可以直接留言后离开，客服会尽快回复您。"
+    assert (await pipeline.store.get_conversation(conversation_id)).state is S.QUEUED  # still waiting

@@ -23,7 +23,7 @@
       state_assigned: "Assigned to you", state_queued: "Transferred back to the queue",
       state_resolved: "Resolved", state_bot: "With the bot",
       connected: "Connected", connecting: "Connecting…", reconnecting: "Connection lost — reconnecting…",
-      offline: "Offline", network: "Cannot reach the hub; check your connection.",
+      offline: "Offline", wrap_up: "Wrap-up", network: "Cannot reach the hub; check your connection.",
       sessionEnded: "Your session has ended; please sign in again.", withdrawn: "Offer withdrawn: {name}",
       suggested: "Suggested replies", use: "Use", useLabel: "Use the suggested reply “{title}”", draft: "Draft",
     },
@@ -41,7 +41,7 @@
       state_assigned: "已分配给您", state_queued: "已转回队列",
       state_resolved: "已结束", state_bot: "机器人接待中",
       connected: "已连接", connecting: "正在连接…", reconnecting: "连接已断开，正在重新连接…",
-      offline: "离线", network: "无法连接到服务器，请检查网络。",
+      offline: "离线", wrap_up: "话后整理", network: "无法连接到服务器，请检查网络。",
       sessionEnded: "登录已失效，请重新登录。", withdrawn: "对话请求已撤回：{name}",
       suggested: "推荐回复", use: "使用", useLabel: "使用推荐回复“{title}”", draft: "草稿",
     },
@@ -201,7 +201,8 @@
     const state = S.me.state;
     $("ready").setAttribute("aria-pressed", String(state === "ready"));
     $("not-ready").setAttribute("aria-pressed", String(state === "not_ready"));
-    $("who").textContent = (S.me.display_name || S.me.username) + (state === "offline" ? " · " + t("offline") : "");
+    const shown = state === "offline" || state === "wrap_up" ? " · " + t(state) : "";
+    $("who").textContent = (S.me.display_name || S.me.username) + shown;
     const conn = $("conn");
     conn.textContent = t(S.wsState);
     conn.classList.toggle("down", S.wsState !== "connected");
