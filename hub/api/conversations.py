@@ -24,6 +24,11 @@ class ReplyIn(msgspec.Struct):
     client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
 
 
+class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
+    queue_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # else its own queue
+    agent_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # waited for first
+
+
 class ConversationOut(msgspec.Struct):
     id: str
     contact_id: str
@@ -99,8 +104,13 @@ class ConversationController(Controller):
         return await _out(request, await runtime_of(request).pipeline.resolve(user, conversation_id))
 
     @post("/{conversation_id:str}/transfer", status_code=200)
-    async def transfer(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
-        return await _out(request, await runtime_of(request).pipeline.transfer_to_queue(user, conversation_id))
+    async def transfer(self, request: Request, user: User, conversation_id: str,
+                       data: TransferIn | None = None) -> ConversationOut:
+        """Back to waiting: in its queue or ``queue_id``, offered to ``agent_id`` first when given."""
+        target = data or TransferIn()
+        pipeline = runtime_of(request).pipeline
+        return await _out(request, await pipeline.transfer_to_queue(user, conversation_id, target.queue_id,
+                                                                    target.agent_id))
 
     @post("/{conversation_id:str}/to-bot", status_code=200)
     async def to_bot(self, request: Request, user: User, conversation_id: str) -> ConversationOut:

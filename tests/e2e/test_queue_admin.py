@@ -88,3 +88,26 @@ async def test_queues_come_from_the_file_on_a_first_start_and_survive_a_restart(
         admin = await admin_client(hub)
         assert [q["id"] for q in (await admin.get("/api/queues/")).json()] == ["hotline", "vip"]
         await admin.aclose()
+
+
+async def test_an_agent_transfers_to_another_queue(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    try:
+        assert (await admin.put("/api/queues/", json=[GENERAL, TECH])).status_code == 200
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("hello")
+        conversation_id = await agent.accept_next_offer()
+        url = f"/api/conversations/{conversation_id}/transfer"
+        missing = await agent.http.post(url, json={"queue_id": "nowhere"})
+        assert missing.status_code == 404 and missing.json()["code"] == "unknown_queue"
+        assert (await agent.http.post(url, json={"queue": "tech"})).status_code == 400  # unknown field
+        moved = await agent.http.post(url, json={"queue_id": "tech"})
+        assert moved.status_code == 200 and moved.json()["state"] == "queued"
+        stats = {q["queue"]: q["waiting"] for q in (await admin.get("/api/queues/stats")).json()}
+        assert stats == {"general": 0, "tech": 1}  # the agent lacks the tech skill: it waits there
+        await customer.close()
+    finally:
+        await agent.close()
+        await admin.aclose()

@@ -121,3 +121,12 @@ def test_the_queue_score_orders_by_effective_priority() -> None:
     assert queue_score(9 * 60_000, VIP_WEIGHT) < regular < queue_score(11 * 60_000, VIP_WEIGHT)
     assert queue_score(1000, 0) > queue_score(0, 0)  # same priority: first come, first served
     assert queue_score(10 * 86_400_000, 1, aging_per_min=0) < queue_score(0, 0, aging_per_min=0)  # no aging: priority
+
+
+def test_the_example_queue_file_is_valid() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "queues.example.yaml").read_text(encoding="utf-8")
+    queues = {q.id: q for q in load(text)}
+    assert list(queues) == ["vip", "broadband", "general"]
+    assert queues["broadband"].hours is not None and queues["broadband"].hours.timezone == "Asia/Shanghai"
