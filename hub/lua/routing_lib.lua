@@ -13,8 +13,9 @@
 --   P..'aw:'..a..':'..m      conversations waiting for agent a in particular (asked for, or sticky)
 --   P..'awdue'               those conversations, scored by when they fall back to their queue
 --   P..'cv:'..c              a routed conversation: q, t, m, score, queued, want, until, offered
---   P..'agent:'..a           agent: state, cap_<m>, load_<m>, idle (ms), day, handled, in_<m> ('1' while
---                            in the ready sets of media m), mb (memberships "queue|tier:proficiency;...")
+--   P..'agent:'..a           agent: state, cap_<m>, load_<m>, idle_<m> (ms of the last offer of media m, or
+--                            of becoming ready), day, handled, mb (memberships "queue|tier:proficiency;..."),
+--                            in_<m> ('1' while in the ready sets of media m), sc_<m> (the scores written there)
 --   P..'rr:'..q              round robin: field '#' is the queue's counter, field a the agent's last turn
 --   P..'offer:'..c, P..'offers'  open offers (hash; zset of deadlines)
 local P = '{{PREFIX}}'
@@ -86,9 +87,9 @@ local function effective(q, score, now)
   return (now - score) / 1e12
 end
 
-local function agent_score(a, q, prof, h)
+local function agent_score(a, q, prof, h, m)
   local strategy = queue(q).strategy
-  local idle = num(h.idle)
+  local idle = num(h['idle_' .. m])
   local idle_s = math.floor(idle / 1000)
   if strategy == 'least_occupied' then
     local load, cap = 0, 0
@@ -114,36 +115,38 @@ local function free_for(h, m)
 end
 
 -- Put the agent in (or take them out of) every ready set they belong to, at their current score. The
--- agent hash remembers for which media they are in them, so an agent who stays busy costs nothing.
--- The agent hash also keeps the scores last written ('sc': one per membership, in order), so an agent
--- whose score did not change is not written again.
+-- agent hash remembers for which media they are in them and with which scores, so an agent who stays busy,
+-- or whose score did not change, costs nothing.
 local function refresh(a)
   local akey = P .. 'agent:' .. a
   local h = hash(akey)
   local ms = memberships(a)
-  local scores, old = {}, {}
-  for s in string.gmatch(h.sc or '', '[^,]+') do old[#old + 1] = s end
-  for i, mb in ipairs(ms) do scores[i] = string.format('%.17g', agent_score(a, mb[1], mb[3], h)) end
-  local changed = {}
-  for i = 1, #ms do changed[i] = scores[i] ~= old[i] end
   for _, m in ipairs(MEDIA) do
     local free, was_in = free_for(h, m), h['in_' .. m] == '1'
     if free or was_in then
+      local old, scores = {}, {}
+      for score in string.gmatch(h['sc_' .. m] or '', '[^,]+') do old[#old + 1] = score end
       for i, mb in ipairs(ms) do
         local q, t = mb[1], mb[2]
-        local key = P .. 'qr:' .. q .. ':' .. t .. ':' .. m
-        if free and queue(q).media[m] then
-          if changed[i] or not was_in then redis.call('ZADD', key, scores[i], a) end
-        elseif was_in then
-          redis.call('ZREM', key, a)
+        scores[i] = '-'
+        if queue(q).media[m] then
+          local key = P .. 'qr:' .. q .. ':' .. t .. ':' .. m
+          if free then
+            scores[i] = string.format('%.17g', agent_score(a, q, mb[3], h, m))
+            if not was_in or scores[i] ~= old[i] then redis.call('ZADD', key, scores[i], a) end
+          elseif was_in then
+            redis.call('ZREM', key, a)
+          end
         end
       end
-      if free and not was_in then redis.call('HSET', akey, 'in_' .. m, '1') end
-      if was_in and not free then redis.call('HDEL', akey, 'in_' .. m) end
+      local joined = table.concat(scores, ',')
+      if free and (not was_in or joined ~= h['sc_' .. m]) then
+        redis.call('HSET', akey, 'in_' .. m, '1', 'sc_' .. m, joined)
+      elseif not free then
+        redis.call('HDEL', akey, 'in_' .. m, 'sc_' .. m)
+      end
     end
   end
-  local joined = table.concat(scores, ',')
-  if joined ~= (h.sc or '') then redis.call('HSET', akey, 'sc', joined) end
 end
 
 local function leave_ready_sets(a)
@@ -151,10 +154,9 @@ local function leave_ready_sets(a)
   for _, m in ipairs(MEDIA) do
     if redis.call('HGET', akey, 'in_' .. m) == '1' then
       for _, mb in ipairs(memberships(a)) do redis.call('ZREM', P .. 'qr:' .. mb[1] .. ':' .. mb[2] .. ':' .. m, a) end
-      redis.call('HDEL', akey, 'in_' .. m)
+      redis.call('HDEL', akey, 'in_' .. m, 'sc_' .. m)
     end
   end
-  redis.call('HDEL', akey, 'sc')
 end
 
 -- Into or out of a waiting line, keeping the media's count exact.
@@ -229,7 +231,7 @@ local function offer(a, c, now, deadline)
   unplace(c, cv)
   local akey = P .. 'agent:' .. a
   redis.call('HINCRBY', akey, 'load_' .. cv.m, 1)
-  redis.call('HSET', akey, 'idle', now)
+  redis.call('HSET', akey, 'idle_' .. cv.m, now)
   if queue(cv.q).strategy == 'round_robin' then
     local rr = P .. 'rr:' .. cv.q
     redis.call('HSET', rr, a, redis.call('HINCRBY', rr, '#', 1))

@@ -9,7 +9,9 @@ if ARGV[6] ~= '-' then
   redis.call('HSET', akey, 'mb', ARGV[6])
   forget_memberships(a)
 end
-if redis.call('HGET', akey, 'state') ~= state and state == 'ready' then redis.call('HSET', akey, 'idle', now) end
+if redis.call('HGET', akey, 'state') ~= state and state == 'ready' then
+  redis.call('HSET', akey, 'idle_chat', now, 'idle_voice', now, 'idle_email', now)
+end
 redis.call('HSET', akey, 'state', state)
 for m, cap in string.gmatch(ARGV[4], '(%a+):(%d+)') do redis.call('HSET', akey, 'cap_' .. m, cap) end
 for _, m in ipairs(MEDIA) do

@@ -209,3 +209,18 @@ async def test_queue_set_changes_drop_removed_queues(router: Router, redis: Redi
     await configure(router, TECH)
     assert await redis.smembers("hub:queues") == {"tech"}
     assert await redis.hkeys("hub:qconf") == ["tech"]
+
+
+async def test_longest_idle_is_kept_per_media(router: Router) -> None:
+    """A chat offer does not make an agent the least idle for calls."""
+    await configure(router, QueueSpec(id="all", name="All"))
+    await join(router, "first", {}, chats=3, voice=1)
+    await asyncio.sleep(0.002)
+    await join(router, "second", {}, chats=3, voice=1)
+    await asyncio.sleep(0.005)  # the chat offer comes later than both became ready (ms clock)
+    await router.enqueue(waiting("chat", "all"))
+    assert pairs(await router.match()) == [("chat", "first")]
+    await router.enqueue(waiting("call", "all", media="voice"))
+    assert pairs(await router.match()) == [("call", "first")]  # for calls, first has still waited longest
+    await router.enqueue(waiting("chat2", "all"))
+    assert pairs(await router.match()) == [("chat2", "second")]  # for chats, first was just offered one
