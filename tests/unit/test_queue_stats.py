@@ -49,6 +49,6 @@ def test_agents_by_state_counts_ready_agents_at_capacity_as_busy() -> None:
         return User(id=name, username=name, password_hash="", role=UserRole.AGENT, created_at=NOW, agent_state=state)
 
     users = [user("a", AgentState.READY), user("b", AgentState.READY), user("c", AgentState.NOT_READY),
-             user("d", AgentState.OFFLINE)]
+             user("d", AgentState.OFFLINE), user("e", AgentState.WRAP_UP)]
     assert agents_by_state(users, {"a": (3, 3), "b": (1, 3)}) == {"ready": 1, "busy": 1, "not_ready": 1,
-                                                                  "offline": 1}
+                                                                  "offline": 1, "wrap_up": 1}
