@@ -18,6 +18,7 @@ from hub.routing.queues import (
     is_open,
     memberships,
     queue_score,
+    steps,
     tier_after,
 )
 from hub.routing.router import Moved, Routed, agent_trigger, queue_trigger
@@ -116,9 +117,9 @@ class Acd:
     async def overflowed(self, moved: Moved) -> None:
         """A conversation reached an overflow step that offers the customer a ticket or a callback: say so."""
         queue = self.queues.get(moved.queue_id)
-        if moved.kind != "overflow" or queue is None or not 1 <= moved.tier <= len(queue.overflow):
+        if moved.kind != "overflow" or queue is None or not 1 <= moved.tier <= len(steps(queue)):
             return
-        step = queue.overflow[moved.tier - 1]
+        step = steps(queue)[moved.tier - 1]
         if step.offer is None or step.offer is Outside.BOT_ONLY:
             return
         conversation = await self.pipeline.store.get_conversation(moved.conversation_id)

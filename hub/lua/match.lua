@@ -20,10 +20,16 @@ end
 local function serve_agent(a, changed)
   local h = hash(P .. 'agent:' .. a)
   local offered = changed
+  if h.state ~= 'ready' then
+    if offered then refresh(a) end
+    return
+  end
   for _, m in ipairs(MEDIA) do
-    local free = num(h['cap_' .. m]) - num(h['load_' .. m])
-    while h.state == 'ready' and free > 0 and #out < 2 * limit and offer_one(a, m) do
-      free = free - 1
+    local free = math.min(num(h['cap_' .. m]) - num(h['load_' .. m]), limit - #out / 2)
+    for _, c in ipairs(best_for(a, m, free, now)) do
+      offer(a, c, now, deadline)
+      out[#out + 1] = c
+      out[#out + 1] = a
       offered = true
     end
   end

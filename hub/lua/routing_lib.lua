@@ -191,30 +191,38 @@ local function unplace(c, cv)
   end
 end
 
--- The conversation agent a should be offered next on media m: the highest effective priority among
--- everything waiting that a may take (their queues at their tier or beyond, and requests for them).
-local function pick(a, m, now)
-  if num(redis.call('GET', P .. 'nwait:' .. m)) <= 0 then return nil end
-  local best, best_eff = nil, nil
+-- The conversations agent a should be offered next on media m, best first, at most `count`: the highest
+-- effective priorities among everything waiting that a may take (their queues at their tier or beyond, and
+-- requests for them). Every conversation waits in one line only, so the best `count` of all are among the
+-- first `count` of each line.
+local function best_for(a, m, count, now)
+  if count < 1 or num(redis.call('GET', P .. 'nwait:' .. m)) <= 0 then return {} end
+  local found = {}
+  local function consider(line, q_of)
+    local head = redis.call('ZRANGE', line, 0, count - 1, 'WITHSCORES')
+    for j = 1, #head, 2 do
+      local q = q_of or redis.call('HGET', P .. 'cv:' .. head[j], 'q')
+      found[#found + 1] = {c = head[j], e = effective(q, tonumber(head[j + 1]), now), n = #found}
+    end
+  end
   for _, mb in ipairs(memberships(a)) do
     local q, t = mb[1], mb[2]
     if queue(q).media[m] then
-      for u = t, queue(q).top do
-        local head = redis.call('ZRANGE', P .. 'qw:' .. q .. ':' .. u .. ':' .. m, 0, 0, 'WITHSCORES')
-        if #head > 0 then
-          local e = effective(q, tonumber(head[2]), now)
-          if best == nil or e > best_eff then best, best_eff = head[1], e end
-        end
-      end
+      for u = t, queue(q).top do consider(P .. 'qw:' .. q .. ':' .. u .. ':' .. m, q) end
     end
   end
-  local head = redis.call('ZRANGE', P .. 'aw:' .. a .. ':' .. m, 0, 0, 'WITHSCORES')
-  if #head > 0 then
-    local q = redis.call('HGET', P .. 'cv:' .. head[1], 'q')
-    local e = effective(q, tonumber(head[2]), now)
-    if best == nil or e > best_eff then best = head[1] end
-  end
-  return best
+  consider(P .. 'aw:' .. a .. ':' .. m, nil)
+  table.sort(found, function(x, y)
+    if x.e ~= y.e then return x.e > y.e end
+    return x.n < y.n
+  end)
+  local out = {}
+  for i = 1, math.min(count, #found) do out[i] = found[i].c end
+  return out
+end
+
+local function pick(a, m, now)
+  return best_for(a, m, 1, now)[1]
 end
 
 local function roll_day(akey, now)

@@ -106,8 +106,19 @@ def queue_score(queued_ms: int, priority: float, aging_per_min: float = 1.0) -> 
     return queued_ms - int(priority / aging_per_min * 60_000)
 
 
+def steps(queue: QueueSpec) -> list[OverflowStep]:
+    """The queue's timed steps: its overflow steps and, at ``max_wait_s``, one that offers the customer the
+    queue's alternative (a callback when it takes callbacks out of hours, else a ticket)."""
+    out = list(queue.overflow)
+    if queue.max_wait_s is not None:
+        offer = Outside.CALLBACK if queue.hours is not None and queue.hours.outside is Outside.CALLBACK \
+            else Outside.TICKET
+        out.append(OverflowStep(after_s=queue.max_wait_s, offer=offer))
+    return sorted(out, key=lambda step: step.after_s)
+
+
 def steps_reached(queue: QueueSpec, waited_s: float) -> list[OverflowStep]:
-    return [step for step in queue.overflow if waited_s >= step.after_s]
+    return [step for step in steps(queue) if waited_s >= step.after_s]
 
 
 def meets(skills: Mapping[str, int], required: Mapping[str, int], floor: int | None = None) -> bool:
@@ -132,7 +143,7 @@ def tier_of(skills: Mapping[str, int], queue: QueueSpec, queues: Mapping[str, Qu
     overflow step k on, None never."""
     if meets(skills, queue.skills):
         return 0
-    for k, step in enumerate(queue.overflow, start=1):
+    for k, step in enumerate(steps(queue), start=1):
         if eligible(skills, queue, step.after_s, queues):
             return k
     return None

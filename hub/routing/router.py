@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from hub import keys
 from hub.models import now_ms
-from hub.routing.queues import QueueSpec, default_queues
+from hub.routing.queues import QueueSpec, default_queues, steps
 from hub.scripts import Scripts
 
 # An accepted offer is written to the store within this time, or the process died doing it.
@@ -112,7 +112,7 @@ class Router:
         args: list[Any] = []
         for queue in queues:
             args += [queue.id, queue.aging_per_min, queue.strategy.value, ",".join(queue.media),
-                     ",".join(str(step.after_s) for step in queue.overflow)]
+                     ",".join(str(step.after_s) for step in steps(queue))]
         await self._scripts.run("configure", [], args)
         self.queues = {queue.id: queue for queue in queues}
 
@@ -147,7 +147,7 @@ class Router:
 
     def _lines(self, queue_id: str, media: str) -> list[str]:
         queue = self.queues.get(queue_id)
-        tiers = len(queue.overflow) + 1 if queue is not None else 1
+        tiers = len(steps(queue)) + 1 if queue is not None else 1
         return [keys.waiting(queue_id, tier, media) for tier in range(tiers)]
 
     async def waiting(self, queue_id: str | None = None) -> int:

@@ -211,3 +211,16 @@ async def test_an_overflow_step_offers_the_customer_a_ticket(pipeline: Pipeline)
     said = (await system_texts(pipeline, conversation_id))[-1]
     assert said == "抱歉让您久等了。您可以继续等待，也可以直接留言后离开，客服会尽快回复您。"
     assert (await pipeline.store.get_conversation(conversation_id)).state is S.QUEUED  # still waiting
+
+
+async def test_past_the_max_wait_the_customer_is_offered_a_callback(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="q", name="Q", max_wait_s=1,
+                                     hours=Hours(weekly=ALL_DAY, outside=Outside.CALLBACK)))
+    conversation_id, _ = await customer_asks(pipeline, "en")
+    await asyncio.sleep(1.05)
+    for one in await pipeline.router.promote():
+        await pipeline.acd.overflowed(one)
+    said = (await system_texts(pipeline, conversation_id))[-1]
+    assert said == ("Sorry for the wait. You can keep waiting, or leave your phone number here: an agent will call "
+                    "you back.")
+    assert (await pipeline.store.get_conversation(conversation_id)).state is S.QUEUED
