@@ -119,7 +119,7 @@ class Pipeline:
 
     async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
         position = await self.router.position(conversation.id) if conversation.state is S.QUEUED else None
-        wait = await self.wallboard.estimated_wait_s(position) if position else None
+        wait = await self.wallboard.estimated_wait_s(position, conversation.queue_id) if position else None
         agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
             conversation.agent_id else None
         return StatusEvent(conversation_id=conversation.id, state=conversation.state,
@@ -332,7 +332,7 @@ class Pipeline:
         for queue_id, media in lines:
             waiting = await self.router.waiting_head(queue_id, media, head)
             events += [StatusEvent(conversation_id=conversation_id, state=S.QUEUED, queue_position=position,
-                                   estimated_wait_s=await self.wallboard.estimated_wait_s(position))
+                                   estimated_wait_s=await self.wallboard.estimated_wait_s(position, queue_id))
                        for position, conversation_id in enumerate(waiting, start=1)]
         await asyncio.gather(*(self.publish(event, event.conversation_id, None) for event in events))
 

@@ -72,6 +72,7 @@ class QueueSet:
         await self.pipeline.router.configure(specs)
         self._generation = str(await self._redis.incr(keys.QUEUES_GENERATION))
         await self.rejoin_agents()
+        self.pipeline.wallboard.forget()
         await self.pipeline.route([EVERY_QUEUE])
         return self.queues
 
@@ -105,6 +106,7 @@ class QueueSet:
         stored = await self.pipeline.store.get_config(CONFIG_NAME)
         if stored is not None:
             self.pipeline.router.use(parse_queues(stored))
+            self.pipeline.wallboard.forget()
         self._generation = generation
         log.info("queues: took up generation %s", generation)
         return True

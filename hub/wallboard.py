@@ -31,7 +31,8 @@ class Wallboard:
         self.store = store
         self.router = router
         self.service_level_s = service_level_s
-        self._handle: tuple[float, float | None, int] | None = None  # (computed at, handle s, free slots)
+        # (computed at, recent handle time s, free chat slots of ready agents per queue they take)
+        self._handle: tuple[float, float | None, dict[str, int]] | None = None
 
     async def _free_slots(self) -> tuple[int, dict[str, tuple[int, int]]]:
         loads: dict[str, tuple[int, int]] = {}
@@ -45,13 +46,32 @@ class Wallboard:
                 free += max(0, load.capacities["chat"] - load.loads["chat"])
         return free, loads
 
-    async def estimated_wait_s(self, position: int) -> float | None:
+    def forget(self) -> None:
+        """Recompute the estimate's figures on the next call (the queues or agents' skills changed)."""
+        self._handle = None
+
+    async def estimated_wait_s(self, position: int, queue_id: str | None = None) -> float | None:
+        """For the customer at ``position`` in ``queue_id``'s line: recent handle time over the free chat
+        slots of the ready agents who take that queue."""
         now = time.monotonic()
         if self._handle is None or now - self._handle[0] > CACHE_S:
             recent = await self.store.conversations_since(utcnow() - HANDLE_WINDOW)
-            free, _ = await self._free_slots()
-            self._handle = (now, average_handle_s(recent), free)
-        return estimated_wait_s(position, self._handle[1], self._handle[2])
+            self._handle = (now, average_handle_s(recent), await self._free_by_queue())
+        by_queue = self._handle[2]
+        free = by_queue.get(queue_id, 0) if queue_id in self.router.queues else by_queue.get("", 0)
+        return estimated_wait_s(position, self._handle[1], free)
+
+    async def _free_by_queue(self) -> dict[str, int]:
+        """Free chat slots per queue ("" : of all ready agents)."""
+        total, loads = await self._free_slots()
+        free: dict[str, int] = {"": total}
+        for user in await self.store.list_users():
+            load = loads.get(user.id)
+            if load is None or user.agent_state is not AgentState.READY:
+                continue
+            for queue_id, _, _ in memberships(user.skills, self.router.queues):
+                free[queue_id] = free.get(queue_id, 0) + max(0, load[1] - load[0])
+        return free
 
     async def push(self, redis: Any) -> bool:
         """Publish the figures to supervisors' sockets if they changed since any process last did (and only

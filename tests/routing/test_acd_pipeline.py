@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -224,3 +224,18 @@ async def test_past_the_max_wait_the_customer_is_offered_a_callback(pipeline: Pi
     assert said == ("Sorry for the wait. You can keep waiting, or leave your phone number here: an agent will call "
                     "you back.")
     assert (await pipeline.store.get_conversation(conversation_id)).state is S.QUEUED
+
+
+async def test_the_wait_estimate_counts_the_free_slots_of_the_queues_own_agents(pipeline: Pipeline) -> None:
+    await queues(pipeline, QueueSpec(id="sales", name="Sales", skills={"sales": 1}, channels=[Channel.WEBCHAT]),
+                 QueueSpec(id="tech", name="Tech", skills={"tech": 1}))
+    seller = await agent(pipeline, "seller", {"sales": 2}, chats=3)
+    first, _ = await customer_asks(pipeline)
+    await pipeline.accept(seller, first)
+    resolved = await pipeline.resolve(seller, first)
+    assert resolved.resolved_at is not None
+    await pipeline.store.update_conversation(first, S.RESOLVED, {"assigned_at": resolved.resolved_at - timedelta(
+        seconds=60)})  # a one-minute conversation
+    pipeline.wallboard.forget()  # figures are cached for a few seconds
+    assert await pipeline.wallboard.estimated_wait_s(1, "sales") == 20.0  # 60 s over the seller's 3 free chats
+    assert await pipeline.wallboard.estimated_wait_s(1, "tech") == 60.0  # nobody free there
