@@ -90,6 +90,7 @@ class Pipeline:
         self.turns = BotTurns(self)
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
         self.acd = Acd(self)
+        self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
@@ -289,6 +290,7 @@ class Pipeline:
         Returns what to match it with."""
         routed = self.acd.routed(queued)
         position = await self.router.enqueue(routed)
+        self.queue_changed.set()
         if routed.wanted_agent is None and position is not None and \
                 position < await self.router.waiting(routed.queue_id):
             await self.announce_queue([(routed.queue_id, routed.media)])
@@ -321,6 +323,8 @@ class Pipeline:
             made.append(offer)
         if lines:
             await self.announce_queue(sorted(lines))
+        if offers:
+            self.queue_changed.set()
         return made
 
     async def announce_queue(self, lines: Sequence[tuple[str, str]] | None = None, head: int = 100) -> None:
@@ -378,6 +382,7 @@ class Pipeline:
             await self.router.start_wrap_up(user.id, ms(ends))
             until = iso(ends)
         await self.publish(AgentStateEvent(state=state.value, reason=reason, until=until), None, user.id)
+        self.queue_changed.set()
         if state is not AgentState.READY:  # offers to someone who stepped away go to the next agent now
             for offer in await self.router.offers_of(user.id):
                 if await self.router.withdraw(offer.conversation_id, user.id) is not None:
@@ -398,6 +403,7 @@ class Pipeline:
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
+        self.queue_changed.set()
         self.assisting.later(self.assisting.on_accept(user.id, conversation))
         return conversation
 
@@ -449,6 +455,7 @@ class Pipeline:
         freed = await self._leave_routing(conversation)
         await self._announce(resolved)
         await self.acd.remember_agent(conversation)
+        self.queue_changed.set()
         if self.settings.wrap_up_s and conversation.agent_id == user.id and user.agent_state is AgentState.READY:
             await self.set_agent_state(user, AgentState.WRAP_UP)  # before the freed slot is matched
         await self.route(freed)

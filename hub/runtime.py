@@ -33,6 +33,7 @@ from hub.store import Store, open_store
 from hub.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
+STATS_DEBOUNCE_S = 0.25
 
 
 async def stop_task(task: asyncio.Task[None], grace_s: float = 5.0) -> None:
@@ -50,6 +51,7 @@ class Runtime:
         self.coordination = Coordination(settings)
         self.tokens = Tokens(load_secret(settings.secret_key, settings.data_dir), settings.token_ttl_s)
         self._sweeper: asyncio.Task[None] | None = None
+        self._stats: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._next_reconcile = 0.0
         self._next_stats = 0.0
@@ -77,6 +79,7 @@ class Runtime:
         await self.upkeep.rebuild_routing()
         self.demo_login = await self._ensure_demo_users()
         self._sweeper = asyncio.create_task(self._sweep(), name="sweeper")
+        self._stats = asyncio.create_task(self._push_stats(), name="queue-stats")
 
     async def _writer(self) -> GroundedWriter | None:
         """The generative mode, when an LLM is configured (loaded now: a local model takes a moment)."""
@@ -97,6 +100,8 @@ class Runtime:
         self._stopping.set()
         if self._sweeper is not None:
             await stop_task(self._sweeper)
+        if self._stats is not None:
+            await stop_task(self._stats)
         for task in self._background.values():
             await stop_task(task)
         await self.bus.stop()
@@ -125,14 +130,28 @@ class Runtime:
                 self._in_background("kb", self.knowledge.check)
                 if time.monotonic() >= self._next_stats:
                     self._next_stats = time.monotonic() + self.settings.stats_push_s
-                    assert self.coordination.redis is not None
-                    await self.pipeline.wallboard.push(self.coordination.redis)
+                    self.pipeline.queue_changed.set()  # the figures age (waits grow) even when nothing moves
                 if time.monotonic() >= self._next_reconcile:
                     self._next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
                     await self.upkeep.reconcile()
                     self._in_background("kb", self.knowledge.refresh)  # also catches command-line changes
             except Exception:
                 log.exception("sweep failed; retrying")
+
+    async def _push_stats(self) -> None:
+        """Queue figures to supervisors' sockets soon after the queues change (and every ``stats_push_s``)."""
+        changed = self.pipeline.queue_changed
+        while not self._stopping.is_set():
+            await changed.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), STATS_DEBOUNCE_S)  # one push for a burst
+                return
+            changed.clear()
+            try:
+                assert self.coordination.redis is not None
+                await self.pipeline.wallboard.push(self.coordination.redis)
+            except Exception:
+                log.exception("queue statistics: push failed; retrying on the next change")
 
     def _in_background(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
         """Long work of the sweep (a KB rebuild can take a while) in a task of its own, one at a time, so

@@ -1,4 +1,5 @@
-"""The pages the hub serves from ``web/static``: the demo page with the widget, and the agent console."""
+"""The pages the hub serves from ``web/static``: the demo page with the widget, the agent console, the
+supervisor's wallboard."""
 
 from __future__ import annotations
 
@@ -27,10 +28,15 @@ def console_page() -> Response:
     return _file("console.html", "text/html; charset=utf-8")
 
 
+@get("/wallboard", include_in_schema=False, sync_to_thread=False)
+def wallboard_page() -> Response:
+    return _file("wallboard.html", "text/html; charset=utf-8")
+
+
 @get("/widget.js", include_in_schema=False, sync_to_thread=False)
 def widget_script() -> Response:
     return _file("widget.js", "text/javascript; charset=utf-8")
 
 
-ROUTES: list[Any] = [demo_page, console_page, widget_script,
+ROUTES: list[Any] = [demo_page, console_page, wallboard_page, widget_script,
           create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

@@ -10,7 +10,7 @@ from litestar.di import Provide
 
 from hub.api.deps import current_user, runtime_of
 from hub.errors import Forbidden, InvalidInput
-from hub.models import User, UserRole
+from hub.models import User, UserRole, iso
 from hub.pipeline import MANAGER_ROLES
 from hub.routing.queues import Name, Proficiency
 from hub.runtime import Runtime
@@ -29,6 +29,7 @@ class UserOut(msgspec.Struct, kw_only=True):
     capacities: dict[str, int]
     agent_state: str
     state_reason: str | None
+    state_changed_at: str | None
 
 
 class UserChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -44,7 +45,8 @@ def _out(runtime: Runtime, user: User) -> UserOut:
     caps = runtime.pipeline.acd.capacities(user)
     return UserOut(id=user.id, username=user.username, role=user.role, display_name=user.display_name,
                    skills=user.skills, team=user.team, capacity=caps["chat"], capacities=caps,
-                   agent_state=user.agent_state.value, state_reason=user.state_reason)
+                   agent_state=user.agent_state.value, state_reason=user.state_reason,
+                   state_changed_at=iso(user.state_changed_at) if user.state_changed_at else None)
 
 
 class UserController(Controller):

@@ -1,0 +1,242 @@
+/* The supervisor's wallboard: live queue figures and agents by state.
+ *
+ * Figures come from GET /api/queues/stats, then live from `queue_stats` frames on the agent websocket
+ * (pushed to supervisors and admins whenever the queues change); the agent list from GET /api/users,
+ * re-read when the figures change. Times in state tick every second. All text goes through textContent.
+ */
+(function () {
+  "use strict";
+
+  const TOKEN_KEY = "hub.wallboard.token";
+  const LANG_KEY = "hub.lang";
+  const STRINGS = {
+    en: {
+      title: "Wallboard", otherLang: "中文", signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in",
+      username: "Username", password: "Password", queues: "Queues", queue: "Queue", waiting: "Waiting",
+      longest: "Longest wait", estimate: "Expected wait", serviceLevel: "Service level", answered: "Answered",
+      abandoned: "Abandoned", agentsCol: "Agents", agents: "Agents", agent: "Agent", team: "Team", state: "State",
+      inState: "Time in state", skills: "Skills", updated: "Updated {time}", none: "—",
+      ready: "Ready", busy: "Busy", not_ready: "Not ready", wrap_up: "Wrap-up", offline: "Offline",
+      connected: "Live", reconnecting: "Connection lost — reconnecting…", forbidden: "The wallboard is for supervisors and admins.",
+      network: "Cannot reach the hub; check your connection.", sessionEnded: "Your session has ended; please sign in again.",
+      waitingNow: "{queue}: {n} waiting",
+    },
+    zh: {
+      title: "实时监控", otherLang: "English", signOut: "退出登录", dismiss: "关闭", signIn: "登录",
+      username: "用户名", password: "密码", queues: "队列", queue: "队列", waiting: "排队中",
+      longest: "最长等待", estimate: "预计等待", serviceLevel: "服务水平", answered: "已接通",
+      abandoned: "已放弃", agentsCol: "坐席", agents: "坐席", agent: "坐席", team: "班组", state: "状态",
+      inState: "状态时长", skills: "技能", updated: "更新于 {time}", none: "—",
+      ready: "就绪", busy: "忙碌", not_ready: "未就绪", wrap_up: "话后整理", offline: "离线",
+      connected: "实时", reconnecting: "连接已断开，正在重新连接…", forbidden: "实时监控仅供班长和管理员使用。",
+      network: "无法连接到服务器，请检查网络。", sessionEnded: "登录已失效，请重新登录。",
+      waitingNow: "{queue}：{n} 人排队",
+    },
+  };
+  const STATES = ["ready", "busy", "not_ready", "wrap_up", "offline"];
+
+  const $ = (id) => document.getElementById(id);
+  const S = { lang: pickLang(), token: sessionGet(TOKEN_KEY), ws: null, retry: 0, stats: [], users: [],
+              names: new Map(), waiting: new Map(), updatedAt: null, usersTimer: null, conn: "connected" };
+
+  function pickLang() {
+    let saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage blocked */ }
+    if (saved === "en" || saved === "zh") return saved;
+    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
+  }
+  function sessionGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
+  function sessionSet(key, value) {
+    try { value == null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value); } catch (e) { /* */ }
+  }
+  function t(key, vars) {
+    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
+    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
+    return text;
+  }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function duration(seconds) {
+    if (seconds == null) return t("none");
+    const s = Math.max(0, Math.round(seconds));
+    const m = Math.floor(s / 60);
+    return m >= 60 ? Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0")
+                   : m + ":" + String(s % 60).padStart(2, "0");
+  }
+  function showAlert(text) { $("alert-text").textContent = text; $("alert").hidden = false; }
+  function announce(text) { $("announce").textContent = text; }
+
+  async function api(method, path, body) {
+    const headers = { "content-type": "application/json" };
+    if (S.token) headers.authorization = "Bearer " + S.token;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw { code: "network", detail: t("network") };
+    }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw { status: res.status, code: data.code, detail: data.detail || res.statusText };
+    return data;
+  }
+
+  // ----- language ---------------------------------------------------------------------------------
+  function applyLang() {
+    document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
+    document.title = t("title");
+    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-label]").forEach((n) => n.setAttribute("aria-label", t(n.dataset.i18nLabel)));
+    $("lang").textContent = t("otherLang");
+    $("lang").setAttribute("lang", S.lang === "zh" ? "en" : "zh-CN");
+    setConn(S.conn);
+    render();
+  }
+  $("lang").addEventListener("click", () => {
+    S.lang = S.lang === "zh" ? "en" : "zh";
+    try { localStorage.setItem(LANG_KEY, S.lang); } catch (e) { /* */ }
+    applyLang();
+  });
+  $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
+
+  // ----- sign in / out ----------------------------------------------------------------------------
+  function showLogin() {
+    $("login").hidden = false; $("board").hidden = true; $("sign-out").hidden = true; $("conn").hidden = true;
+    $("username").focus();
+  }
+  $("login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const body = await api("POST", "/api/auth/login", { username: $("username").value, password: $("password").value });
+      S.token = body.token; sessionSet(TOKEN_KEY, S.token);
+      $("password").value = "";
+      await start();
+    } catch (e) { showAlert(e.detail || String(e)); }
+  });
+  $("sign-out").addEventListener("click", () => {
+    S.token = null; sessionSet(TOKEN_KEY, null);
+    if (S.ws) S.ws.close();
+    showLogin();
+  });
+
+  async function start() {
+    try {
+      S.stats = await api("GET", "/api/queues/stats");
+      S.users = await api("GET", "/api/users/");
+      S.names = new Map((await api("GET", "/api/queues/")).map((q) => [q.id, q.name]));
+    } catch (e) {
+      if (e.status === 401) { S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); return showLogin(); }
+      if (e.status === 403) { showAlert(t("forbidden")); return showLogin(); }
+      return showAlert(e.detail || String(e));
+    }
+    $("alert").hidden = true;
+    $("login").hidden = true; $("board").hidden = false; $("sign-out").hidden = false; $("conn").hidden = false;
+    S.updatedAt = new Date();
+    render();
+    connect();
+  }
+
+  // ----- live figures -----------------------------------------------------------------------------
+  function connect() {
+    if (S.ws || !S.token) return;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(scheme + "//" + location.host + "/ws/agent?token=" + encodeURIComponent(S.token));
+    S.ws = ws;
+    ws.onopen = () => { S.retry = 0; setConn("connected"); };
+    ws.onmessage = (ev) => {
+      let frame;
+      try { frame = JSON.parse(ev.data); } catch (e) { return; }
+      if (frame.type === "queue_stats") {
+        S.stats = frame.queues; S.updatedAt = new Date(); render(); refreshUsersSoon();
+        if (S.stats.some((q) => !S.names.has(q.queue))) refreshNames();
+      } else if (frame.type === "error" && frame.code === "unauthorized") {
+        S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); showLogin();
+      }
+    };
+    ws.onclose = () => {
+      S.ws = null;
+      if (!S.token) return;
+      setConn("reconnecting");
+      S.retry = Math.min(S.retry + 1, 6);
+      setTimeout(connect, 500 * S.retry);
+    };
+  }
+  function setConn(state) {
+    S.conn = state;
+    $("conn").textContent = t(state);
+    $("conn").classList.toggle("down", state !== "connected");
+  }
+  async function refreshNames() {
+    try { S.names = new Map((await api("GET", "/api/queues/")).map((q) => [q.id, q.name])); render(); } catch (e) { /* */ }
+  }
+  function refreshUsersSoon() {
+    if (S.usersTimer) return;
+    S.usersTimer = setTimeout(async () => {
+      S.usersTimer = null;
+      try { S.users = await api("GET", "/api/users/"); render(); } catch (e) { /* the next change retries */ }
+    }, 300);
+  }
+
+  function render() {
+    if ($("board").hidden) return;
+    const body = $("queues").tBodies[0];
+    body.replaceChildren();
+    for (const q of S.stats) {
+      const row = el("tr");
+      row.classList.toggle("alarm", q.service_level != null && q.service_level < 0.8 && q.waiting > 0);
+      const name = el("th", null, S.names.get(q.queue) || q.queue); name.scope = "row"; row.append(name);
+      row.append(el("td", "num big", String(q.waiting)));
+      row.append(el("td", "num", duration(q.longest_wait_s)));
+      row.append(el("td", "num", duration(q.estimated_wait_s)));
+      row.append(el("td", "num", q.service_level == null ? t("none") : Math.round(q.service_level * 100) + "%"));
+      row.append(el("td", "num", String(q.answered_today)));
+      row.append(el("td", "num", String(q.abandoned_today)));
+      const agents = el("td");
+      for (const state of STATES) {
+        if (q.agents[state]) agents.append(el("span", "pill " + state, t(state) + " " + q.agents[state]));
+      }
+      row.append(agents);
+      body.append(row);
+      const before = S.waiting.get(q.queue);
+      if (before !== undefined && before !== q.waiting) {
+        announce(t("waitingNow", { queue: S.names.get(q.queue) || q.queue, n: q.waiting }));
+      }
+      S.waiting.set(q.queue, q.waiting);
+    }
+    renderAgents();
+    $("updated").textContent = S.updatedAt ? t("updated", { time: S.updatedAt.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en") }) : "";
+  }
+
+  function renderAgents() {
+    const body = $("agents").tBodies[0];
+    body.replaceChildren();
+    const takers = S.users.filter((u) => u.role === "agent" || u.role === "supervisor" || u.role === "admin");
+    takers.sort((a, b) => STATES.indexOf(a.agent_state) - STATES.indexOf(b.agent_state) || a.username.localeCompare(b.username));
+    for (const u of takers) {
+      const row = el("tr");
+      const name = el("th", null, u.display_name || u.username); name.scope = "row"; row.append(name);
+      row.append(el("td", null, u.team || t("none")));
+      const state = el("td");
+      state.append(el("span", "pill " + u.agent_state, t(u.agent_state) + (u.state_reason ? " · " + u.state_reason : "")));
+      row.append(state);
+      const since = el("td", "num", "");
+      since.dataset.since = u.state_changed_at || "";
+      row.append(since);
+      row.append(el("td", null, Object.entries(u.skills).map(([k, v]) => k + " " + v).join(", ") || t("none")));
+      body.append(row);
+    }
+    tick();
+  }
+  function tick() {
+    document.querySelectorAll("#agents td[data-since]").forEach((cell) => {
+      cell.textContent = cell.dataset.since ? duration((Date.now() - Date.parse(cell.dataset.since)) / 1000) : t("none");
+    });
+  }
+  setInterval(tick, 1000);
+
+  applyLang();
+  if (S.token) start(); else showLogin();
+})();
