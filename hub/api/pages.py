@@ -1,5 +1,5 @@
 """The pages the hub serves from ``web/static``: the demo page with the widget, the agent console, the
-supervisor's wallboard."""
+supervisor's wallboard, the admin page."""
 
 from __future__ import annotations
 
@@ -33,10 +33,15 @@ def wallboard_page() -> Response:
     return _file("wallboard.html", "text/html; charset=utf-8")
 
 
+@get("/admin", include_in_schema=False, sync_to_thread=False)
+def admin_page() -> Response:
+    return _file("admin.html", "text/html; charset=utf-8")
+
+
 @get("/widget.js", include_in_schema=False, sync_to_thread=False)
 def widget_script() -> Response:
     return _file("widget.js", "text/javascript; charset=utf-8")
 
 
-ROUTES: list[Any] = [demo_page, console_page, wallboard_page, widget_script,
+ROUTES: list[Any] = [demo_page, console_page, wallboard_page, admin_page, widget_script,
           create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

@@ -1,0 +1,318 @@
+/* The admin page: queues (with their overflow steps) and agents' skills, team and chat capacity.
+ *
+ * Queues: GET /api/queues/, PUT /api/queues/{id}, DELETE /api/queues/{id}. Users: GET /api/users/,
+ * PATCH /api/users/{id}. The hub checks everything; its error detail is shown as it is. All text goes
+ * through textContent.
+ */
+(function () {
+  "use strict";
+
+  const TOKEN_KEY = "hub.admin.token";
+  const LANG_KEY = "hub.lang";
+  const STRINGS = {
+    en: {
+      title: "Administration", otherLang: "中文", signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in",
+      username: "Username", password: "Password", queues: "Queues", queueId: "Id", queueName: "Name",
+      channels: "Channels", skills: "Skills", strategy: "Strategy", overflow: "Overflow", actions: "Actions",
+      editQueue: "Create or change a queue", idHelp: "Letters, digits, _ . - (it cannot change later)",
+      webchat: "Web chat", wechat: "WeChat", email: "Email", voice: "Voice", channelsHelp: "None ticked: every channel",
+      skillsHelp: "skill:minimum level (1-5), comma-separated", longest_idle: "Longest idle",
+      least_occupied: "Least occupied", fewest_handled: "Fewest handled today", round_robin: "Round robin",
+      highest_proficiency: "Highest proficiency", sticky: "Last agent first (sticky)", priority: "Base priority",
+      maxLength: "Max length", addStep: "Add a step", save: "Save queue", clear: "Clear", users: "Agents' skills",
+      user: "User", role: "Role", team: "Team", chats: "Chats at once", edit: "Edit", remove: "Delete",
+      saveUser: "Save", after: "After (s)", minLevel: "Lowest level", alsoQueues: "Also agents of", offer: "Offer",
+      offerNone: "Nothing", ticket: "A ticket", callback: "A callback", removeStep: "Remove step {n}",
+      stepN: "Step {n}", all: "All", none: "—", saved: "Queue {id} saved.", removed: "Queue {id} deleted.",
+      userSaved: "{name} saved.", confirmRemove: "Delete queue {id}?", forbidden: "This page is for admins.",
+      sessionEnded: "Your session has ended; please sign in again.", network: "Cannot reach the hub; check your connection.",
+      badSkills: "Skills must look like billing:3, mandarin:2 (levels 1-5).",
+      editLabel: "Edit queue {id}", removeLabel: "Delete queue {id}", saveUserLabel: "Save {name}",
+      skillsOf: "Skills of {name}", teamOf: "Team of {name}", chatsOf: "Chats at once for {name}",
+      afterS: "{n} s", role_agent: "Agent", role_supervisor: "Supervisor", role_admin: "Admin",
+    },
+    zh: {
+      title: "系统管理", otherLang: "English", signOut: "退出登录", dismiss: "关闭", signIn: "登录",
+      username: "用户名", password: "密码", queues: "队列", queueId: "编号", queueName: "名称",
+      channels: "渠道", skills: "技能", strategy: "分配策略", overflow: "溢出", actions: "操作",
+      editQueue: "新建或修改队列", idHelp: "字母、数字、_ . -（创建后不可修改）",
+      webchat: "网页聊天", wechat: "微信", email: "邮件", voice: "语音", channelsHelp: "不勾选：所有渠道",
+      skillsHelp: "技能:最低等级（1-5），用逗号分隔", longest_idle: "最长空闲优先",
+      least_occupied: "最空闲优先", fewest_handled: "今日接待最少优先", round_robin: "轮流分配",
+      highest_proficiency: "技能等级最高优先", sticky: "上次接待坐席优先", priority: "基础优先级",
+      maxLength: "最大排队数", addStep: "添加步骤", save: "保存队列", clear: "清空", users: "坐席技能",
+      user: "用户", role: "角色", team: "班组", chats: "同时接待数", edit: "编辑", remove: "删除",
+      saveUser: "保存", after: "等待（秒）后", minLevel: "最低等级", alsoQueues: "同时分给", offer: "提供",
+      offerNone: "无", ticket: "留言", callback: "回电", removeStep: "删除第 {n} 步",
+      stepN: "第 {n} 步", all: "全部", none: "—", saved: "队列 {id} 已保存。", removed: "队列 {id} 已删除。",
+      userSaved: "{name} 已保存。", confirmRemove: "删除队列 {id}？", forbidden: "此页面仅供管理员使用。",
+      sessionEnded: "登录已失效，请重新登录。", network: "无法连接到服务器，请检查网络。",
+      badSkills: "技能格式应为 billing:3, mandarin:2（等级 1-5）。",
+      editLabel: "编辑队列 {id}", removeLabel: "删除队列 {id}", saveUserLabel: "保存 {name}",
+      skillsOf: "{name} 的技能", teamOf: "{name} 的班组", chatsOf: "{name} 的同时接待数",
+      afterS: "{n} 秒", role_agent: "坐席", role_supervisor: "班长", role_admin: "管理员",
+    },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const S = { lang: pickLang(), token: sessionGet(TOKEN_KEY), queues: [], users: [], stepCount: 0 };
+
+  function pickLang() {
+    let saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage blocked */ }
+    if (saved === "en" || saved === "zh") return saved;
+    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
+  }
+  function sessionGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
+  function sessionSet(key, value) {
+    try { value == null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value); } catch (e) { /* */ }
+  }
+  function t(key, vars) {
+    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
+    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
+    return text;
+  }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function showAlert(text) { $("notice").hidden = true; $("alert-text").textContent = text; $("alert").hidden = false; }
+  function notify(text) { $("alert").hidden = true; $("notice").textContent = text; $("notice").hidden = false; }
+
+  async function api(method, path, body) {
+    const headers = { "content-type": "application/json" };
+    if (S.token) headers.authorization = "Bearer " + S.token;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw { code: "network", detail: t("network") };
+    }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw { status: res.status, code: data.code, detail: data.detail || res.statusText };
+    return data;
+  }
+  function failed(e) {
+    if (e.status === 401) { S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); return showLogin(); }
+    if (e.status === 403) { showAlert(t("forbidden")); return showLogin(); }
+    showAlert(e.detail || String(e));
+  }
+
+  // skills "billing:3, mandarin:2" <-> {billing: 3, mandarin: 2}
+  function parseSkills(text) {
+    const out = {};
+    for (const part of text.split(/[,，]/).map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z0-9_.\-]+)\s*[:：]\s*([1-5])$/.exec(part);
+      if (!m) throw { detail: t("badSkills") };
+      out[m[1]] = Number(m[2]);
+    }
+    return out;
+  }
+  function showSkills(skills) { return Object.entries(skills || {}).map(([k, v]) => k + ":" + v).join(", "); }
+
+  // ----- language ---------------------------------------------------------------------------------
+  function applyLang() {
+    document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
+    document.title = t("title");
+    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-label]").forEach((n) => n.setAttribute("aria-label", t(n.dataset.i18nLabel)));
+    $("lang").textContent = t("otherLang");
+    $("lang").setAttribute("lang", S.lang === "zh" ? "en" : "zh-CN");
+    relabelSteps();
+    render();
+  }
+  $("lang").addEventListener("click", () => {
+    S.lang = S.lang === "zh" ? "en" : "zh";
+    try { localStorage.setItem(LANG_KEY, S.lang); } catch (e) { /* */ }
+    applyLang();
+  });
+  $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
+
+  // ----- sign in / out ----------------------------------------------------------------------------
+  function showLogin() { $("login").hidden = false; $("board").hidden = true; $("sign-out").hidden = true; $("username").focus(); }
+  $("login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const body = await api("POST", "/api/auth/login", { username: $("username").value, password: $("password").value });
+      S.token = body.token; sessionSet(TOKEN_KEY, S.token);
+      $("password").value = "";
+      await start();
+    } catch (e) { showAlert(e.detail || String(e)); }
+  });
+  $("sign-out").addEventListener("click", () => { S.token = null; sessionSet(TOKEN_KEY, null); showLogin(); });
+
+  async function start() {
+    try {
+      const me = await api("GET", "/api/agent/me");
+      if (me.role !== "admin") throw { status: 403 };
+      S.users = await api("GET", "/api/users/");
+      S.queues = await api("GET", "/api/queues/");
+    } catch (e) { return failed(e); }
+    $("alert").hidden = true;
+    $("login").hidden = true; $("board").hidden = false; $("sign-out").hidden = false;
+    render();
+  }
+
+  // ----- queues -----------------------------------------------------------------------------------
+  function render() {
+    if ($("board").hidden) return;
+    const body = $("queues").tBodies[0];
+    body.replaceChildren();
+    for (const q of S.queues) {
+      const row = el("tr");
+      const id = el("th", null, q.id); id.scope = "row"; row.append(id);
+      row.append(el("td", null, q.name));
+      row.append(el("td", null, q.channels.length ? q.channels.map((c) => t(c)).join(", ") : t("all")));
+      row.append(el("td", null, showSkills(q.skills) || t("none")));
+      row.append(el("td", null, t(q.strategy)));
+      row.append(el("td", null, q.overflow.map((s) => t("afterS", { n: s.after_s })).join(" → ") || t("none")));
+      const actions = el("td");
+      const edit = el("button", null, t("edit"));
+      edit.type = "button"; edit.setAttribute("aria-label", t("editLabel", { id: q.id }));
+      edit.addEventListener("click", () => fillForm(q));
+      const remove = el("button", "danger", t("remove"));
+      remove.type = "button"; remove.setAttribute("aria-label", t("removeLabel", { id: q.id }));
+      remove.addEventListener("click", () => removeQueue(q.id));
+      actions.append(edit, " ", remove);
+      row.append(actions);
+      body.append(row);
+    }
+    renderUsers();
+  }
+
+  function addStep(step) {
+    S.stepCount += 1;
+    const li = el("li");
+    const n = S.stepCount;
+    const field = (key, input) => {
+      const wrap = el("div");
+      const label = el("label", null, t(key));
+      label.dataset.i18n = key;
+      input.id = "step-" + n + "-" + key;
+      label.htmlFor = input.id;
+      wrap.append(label, input);
+      return wrap;
+    };
+    const after = el("input"); after.type = "number"; after.min = "1"; after.required = true; after.className = "after";
+    after.value = step && step.after_s ? String(step.after_s) : "";
+    const level = el("select"); level.className = "level";
+    for (const v of ["", "1", "2", "3", "4"]) level.append(new Option(v || t("none"), v));
+    level.value = step && step.min_proficiency ? String(step.min_proficiency) : "";
+    const also = el("input"); also.className = "also"; also.placeholder = "tech, billing";
+    also.value = step && step.also_queues ? step.also_queues.join(", ") : "";
+    const offer = el("select"); offer.className = "offer";
+    for (const [v, key] of [["", "offerNone"], ["ticket", "ticket"], ["callback", "callback"]]) {
+      const option = new Option(t(key), v); option.dataset.i18n = key; offer.append(option);
+    }
+    offer.value = step && step.offer ? step.offer : "";
+    const remove = el("button", "danger", "×");
+    remove.type = "button";
+    remove.addEventListener("click", () => { li.remove(); relabelSteps(); $("add-step").focus(); });
+    li.append(field("after", after), field("minLevel", level), field("alsoQueues", also), field("offer", offer), remove);
+    $("steps").append(li);
+    relabelSteps();
+    return after;
+  }
+  function relabelSteps() {
+    [...$("steps").children].forEach((li, i) => {
+      li.setAttribute("aria-label", t("stepN", { n: i + 1 }));
+      li.querySelector("button").setAttribute("aria-label", t("removeStep", { n: i + 1 }));
+    });
+  }
+  $("add-step").addEventListener("click", () => addStep(null).focus());
+
+  function fillForm(q) {
+    $("q-id").value = q.id; $("q-id").readOnly = true;
+    $("q-name").value = q.name;
+    document.querySelectorAll("input[name=channel]").forEach((box) => { box.checked = q.channels.includes(box.value); });
+    $("q-skills").value = showSkills(q.skills);
+    $("q-strategy").value = q.strategy;
+    $("q-priority").value = String(q.base_priority || 0);
+    $("q-maxlen").value = q.max_length ? String(q.max_length) : "";
+    $("steps").replaceChildren();
+    for (const step of q.overflow) addStep(step);
+    S.editing = q;
+    $("q-name").focus();
+  }
+  $("queue-form").addEventListener("reset", () => {
+    $("q-id").readOnly = false; $("steps").replaceChildren(); S.editing = null;
+  });
+
+  $("queue-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    let spec;
+    try {
+      spec = Object.assign({}, S.editing || {}, {
+        id: $("q-id").value.trim(), name: $("q-name").value.trim(),
+        channels: [...document.querySelectorAll("input[name=channel]:checked")].map((b) => b.value),
+        skills: parseSkills($("q-skills").value), strategy: $("q-strategy").value,
+        base_priority: Number($("q-priority").value || 0),
+        max_length: $("q-maxlen").value ? Number($("q-maxlen").value) : null,
+        overflow: [...$("steps").children].map((li) => {
+          const step = { after_s: Number(li.querySelector(".after").value) };
+          const level = li.querySelector(".level").value;
+          if (level) step.min_proficiency = Number(level);
+          const also = li.querySelector(".also").value.split(/[,，\s]+/).filter(Boolean);
+          if (also.length) step.also_queues = also;
+          const offer = li.querySelector(".offer").value;
+          if (offer) step.offer = offer;
+          return step;
+        }),
+      });
+    } catch (e) { return showAlert(e.detail || String(e)); }
+    try {
+      S.queues = await api("PUT", "/api/queues/" + encodeURIComponent(spec.id), spec);
+      $("queue-form").reset();
+      render();
+      notify(t("saved", { id: spec.id }));
+    } catch (e) { failed(e); }
+  });
+
+  async function removeQueue(id) {
+    if (!window.confirm(t("confirmRemove", { id }))) return;
+    try {
+      S.queues = await api("DELETE", "/api/queues/" + encodeURIComponent(id));
+      render();
+      notify(t("removed", { id }));
+    } catch (e) { failed(e); }
+  }
+
+  // ----- agents' skills ---------------------------------------------------------------------------
+  function renderUsers() {
+    const body = $("users").tBodies[0];
+    body.replaceChildren();
+    for (const u of S.users.filter((x) => x.role !== "editor" && x.role !== "reviewer")) {
+      const name = u.display_name || u.username;
+      const row = el("tr");
+      const who = el("th", null, name); who.scope = "row"; row.append(who);
+      row.append(el("td", null, t("role_" + u.role)));
+      const input = (value, label, cls) => {
+        const box = el("input", cls); box.value = value; box.setAttribute("aria-label", label);
+        const cell = el("td"); cell.append(box); row.append(cell); return box;
+      };
+      const team = input(u.team || "", t("teamOf", { name }), "team");
+      const skills = input(showSkills(u.skills), t("skillsOf", { name }), "skills");
+      const chats = input(String(u.capacity), t("chatsOf", { name }), "chats");
+      chats.type = "number"; chats.min = "1"; chats.max = "100";
+      const cell = el("td");
+      const save = el("button", null, t("saveUser"));
+      save.type = "button"; save.setAttribute("aria-label", t("saveUserLabel", { name }));
+      save.addEventListener("click", async () => {
+        try {
+          const changed = await api("PATCH", "/api/users/" + encodeURIComponent(u.id), {
+            team: team.value.trim() || undefined, skills: parseSkills(skills.value), capacity: Number(chats.value) });
+          Object.assign(u, changed);
+          notify(t("userSaved", { name }));
+        } catch (e) { failed(e); }
+      });
+      cell.append(save);
+      row.append(cell);
+      body.append(row);
+    }
+  }
+
+  applyLang();
+  if (S.token) start(); else showLogin();
+})();
