@@ -40,7 +40,7 @@ class BotTurns:
         contact = await self.store.get_contact(conversation.contact_id)
         return BotView(conversation_id=conversation.id, channel=conversation.channel, text=message.text,
                        locale=contact.locale, earlier=[Turn(role=m.role, text=m.text, source=m.source)
-                                                       for m in earlier if m.seq < message.seq])
+                                                       for m in earlier if m.seq < message.seq and not m.internal])
 
     async def _log_miss(self, conversation: Conversation, message: Message, decision: BotDecision) -> None:
         best = decision.suggestions[0].ref if decision.suggestions else None

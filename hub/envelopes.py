@@ -91,6 +91,7 @@ class MessageEvent(msgspec.Struct, tag="message", tag_field="type", kw_only=True
     author: str | None = None
     client_id: str | None = None
     source: str | None = None
+    internal: bool = False  # staff only (whispers): never on the customer's socket
 
 
 class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, omit_defaults=True):

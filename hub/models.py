@@ -44,6 +44,7 @@ class Role(enum.StrEnum):
     BOT = "bot"
     AGENT = "agent"
     SYSTEM = "system"
+    SUPERVISOR = "supervisor"  # a whisper to the agent (internal)
 
 
 class UserRole(enum.StrEnum):
@@ -119,6 +120,7 @@ class Message(msgspec.Struct, kw_only=True):
     external_id: str | None = None
     author_id: str | None = None
     source: str | None = None  # bot messages: the article_id@version answered from, or "rephrase"
+    internal: bool = False  # for staff only (a supervisor's whisper): never shown or sent to the customer
 
 
 class User(msgspec.Struct, kw_only=True):

@@ -115,7 +115,7 @@ class Pipeline:
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
             text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
-            source=message.source,
+            source=message.source, internal=message.internal,
         )
 
     async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
@@ -148,7 +148,8 @@ class Pipeline:
                 or self._unsaved_conversation(identity.contact_id, channel)
         if known_conversation_id not in (None, conversation.id):
             after_seq = 0  # the client's cursor belongs to an older conversation
-        history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)]
+        history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)
+                   if not m.internal]
         return Session(conversation_id=conversation.id, contact_id=conversation.contact_id, token=token,
                        history=history, status=await self.status_event(conversation))
 
@@ -434,14 +435,40 @@ class Pipeline:
 
     async def agent_message(self, user: User, conversation_id: str, text: str,
                             client_id: str | None = None) -> MessageEvent:
-        conversation = await self._assigned_to(user, conversation_id)
+        """The agent's reply; a supervisor or admin may also write into an agent's conversation (barge-in)."""
+        conversation = await self._writable_by(user, conversation_id)
         appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id,
-            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None), agent=user.id)
+            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None),
+            agent=conversation.agent_id)
         event = await self.message_event(appended.message, client_id)
         if appended.created:
             await self.publish(event, conversation.id, None)
+        return event
+
+    async def _writable_by(self, user: User, conversation_id: str) -> Conversation:
+        if user.role in MANAGER_ROLES:
+            conversation = await self.store.get_conversation(conversation_id)
+            if conversation.state is S.ASSIGNED and conversation.agent_id:
+                return conversation
+        return await self._assigned_to(user, conversation_id)
+
+    async def whisper(self, user: User, conversation_id: str, text: str) -> MessageEvent:
+        """A supervisor's private note to the agent working the conversation: stored, never sent to the
+        customer, shown to the agent (and on the supervisor's own sockets)."""
+        if user.role not in MANAGER_ROLES:
+            raise Forbidden("only supervisors and admins whisper to agents", code="role_forbidden")
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation.state is not S.ASSIGNED or not conversation.agent_id:
+            raise Conflict("no agent is working this conversation", code="not_assigned")
+        appended = await self.store.add_message(Message(
+            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.SUPERVISOR, text=self.check_text(text),
+            channel=conversation.channel, created_at=utcnow(), author_id=user.id, internal=True))
+        event = await self.message_event(appended.message)
+        await self.publish(event, None, conversation.agent_id)
+        if user.id != conversation.agent_id:
+            await self.publish(event, None, user.id)
         return event
 
     async def resolve(self, user: User, conversation_id: str) -> Conversation:

@@ -24,6 +24,10 @@ class ReplyIn(msgspec.Struct):
     client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
 
 
+class WhisperIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
 class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
     queue_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # else its own queue
     agent_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # waited for first
@@ -98,6 +102,11 @@ class ConversationController(Controller):
     @post("/{conversation_id:str}/messages", status_code=201)
     async def reply(self, request: Request, user: User, conversation_id: str, data: ReplyIn) -> MessageEvent:
         return await runtime_of(request).pipeline.agent_message(user, conversation_id, data.text, data.client_id)
+
+    @post("/{conversation_id:str}/whisper", status_code=201)
+    async def whisper(self, request: Request, user: User, conversation_id: str, data: WhisperIn) -> MessageEvent:
+        """A supervisor's private message to the agent working the conversation (the customer never sees it)."""
+        return await runtime_of(request).pipeline.whisper(user, conversation_id, data.text)
 
     @post("/{conversation_id:str}/resolve", status_code=200)
     async def resolve(self, request: Request, user: User, conversation_id: str) -> ConversationOut:

@@ -26,6 +26,7 @@
       offline: "Offline", wrap_up: "Wrap-up", network: "Cannot reach the hub; check your connection.",
       sessionEnded: "Your session has ended; please sign in again.", withdrawn: "Offer withdrawn: {name}",
       suggested: "Suggested replies", use: "Use", useLabel: "Use the suggested reply “{title}”", draft: "Draft",
+      whisperFrom: "Whisper from {name} (the customer does not see it)",
     },
     zh: {
       title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
@@ -44,6 +45,7 @@
       offline: "离线", wrap_up: "话后整理", network: "无法连接到服务器，请检查网络。",
       sessionEnded: "登录已失效，请重新登录。", withdrawn: "对话请求已撤回：{name}",
       suggested: "推荐回复", use: "使用", useLabel: "使用推荐回复“{title}”", draft: "草稿",
+      whisperFrom: "{name} 的悄悄话（客户看不到）",
     },
   };
 
@@ -494,6 +496,7 @@
   function roleLabel(msg, entry) {
     if (msg.role === "customer") return contactName(entry.name, entry.id);
     if (msg.role === "agent") return msg.author || t("title");
+    if (msg.role === "supervisor") return t("whisperFrom", { name: msg.author || "" });
     return t(msg.role);
   }
 
