@@ -1,7 +1,9 @@
 """The agent's websocket: offers, messages and status of their conversations, live; replies too.
 
-Client frames: ``{"type":"message","conversation_id","text","client_id"?}`` (answered with ``ack``)
-and ``{"type":"ping"}``. Everything else the hub pushes (offer, offer_withdrawn, message, status).
+Client frames: ``{"type":"message","conversation_id","text","client_id"?}`` (answered with ``ack``),
+``{"type":"ping"}``, and for supervisors and admins ``{"type":"monitor"|"unmonitor","conversation_id"}``
+(silent monitoring: every event of that conversation, answered with ``monitoring``/``unmonitored``).
+Everything else the hub pushes (offer, offer_withdrawn, message, status, suggestions, agent_state).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from litestar.exceptions import WebSocketDisconnect
 
 from hub.api.deps import runtime_of, user_from_token
 from hub.envelopes import StatusEvent
-from hub.errors import HubError
+from hub.errors import Forbidden, HubError
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import ConversationState, User
 from hub.pipeline import MANAGER_ROLES, Pipeline
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
+MAX_MONITORED = 20  # conversations one supervisor socket follows at once
 
 
 class AgentSay(msgspec.Struct, tag="message", tag_field="type", kw_only=True):
@@ -35,7 +38,17 @@ class AgentPing(msgspec.Struct, tag="ping", tag_field="type"):
     pass
 
 
-_decoder = msgspec.json.Decoder(AgentSay | AgentPing)
+class Monitor(msgspec.Struct, tag="monitor", tag_field="type"):
+    """A supervisor follows a conversation live (silent monitoring)."""
+
+    conversation_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class Unmonitor(msgspec.Struct, tag="unmonitor", tag_field="type"):
+    conversation_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+_decoder = msgspec.json.Decoder(AgentSay | AgentPing | Monitor | Unmonitor)
 _status_decoder = msgspec.json.Decoder(StatusEvent)
 _encode = msgspec.json.Encoder().encode
 
@@ -53,6 +66,7 @@ class AgentFeed:
         self._user = user
         self._outbox = outbox
         self._following: set[str] = set()
+        self._monitoring: set[str] = set()
         self._changes: asyncio.Queue[tuple[str, int | None]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -75,6 +89,22 @@ class AgentFeed:
             await self._pipeline.unwatch_queues(self._outbox.push)
         for conversation_id in list(self._following):
             await self._pipeline.unwatch(conversation_id, self._on_conversation_event)
+        for conversation_id in list(self._monitoring):
+            await self._pipeline.unwatch(conversation_id, self._outbox.push)
+
+    async def monitor(self, conversation_id: str) -> None:
+        """Silent monitoring: every event of the conversation, for a supervisor or admin."""
+        if self._user.role not in MANAGER_ROLES:
+            raise Forbidden("only supervisors and admins monitor conversations", code="role_forbidden")
+        await self._pipeline.store.get_conversation(conversation_id)  # NotFound for an unknown one
+        if conversation_id not in self._monitoring and len(self._monitoring) < MAX_MONITORED:
+            self._monitoring.add(conversation_id)
+            await self._pipeline.watch(conversation_id, self._outbox.push)
+
+    async def unmonitor(self, conversation_id: str) -> None:
+        if conversation_id in self._monitoring:
+            self._monitoring.discard(conversation_id)
+            await self._pipeline.unwatch(conversation_id, self._outbox.push)
 
     def _on_agent_event(self, data: str) -> None:
         self._outbox.push(data)
@@ -135,30 +165,37 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
         # offers still open from before this socket come after the welcome: a reloaded console sees them
         outbox.release(_frame(type="welcome", agent_id=user.id, state=user.agent_state.value,
                               conversations=conversations), *(_encode(offer).decode() for offer in offers))
-        await _serve(runtime, user, socket, outbox)
+        await _serve(runtime, user, socket, outbox, feed)
     except WebSocketDisconnect:
         pass
     finally:
         await close_all(outbox.close(), feed.stop(), runtime.pipeline.presence.leave(presence))
 
 
-async def _serve(runtime: Runtime, user: User, socket: WebSocket, outbox: Outbox) -> None:
+async def _serve(runtime: Runtime, user: User, socket: WebSocket, outbox: Outbox, feed: AgentFeed) -> None:
     bucket = TokenBucket(runtime.settings.ws_rate_per_s, runtime.settings.ws_burst)
     while not outbox.overflowed:
         raw = await socket.receive_text()
         if not bucket.take():
             outbox.push(_frame(type="error", code="rate_limited", detail="too many frames; slow down"))
             continue
-        outbox.push(await _answer(runtime, user, raw))
+        outbox.push(await _answer(runtime, user, raw, feed))
 
 
-async def _answer(runtime: Runtime, user: User, raw: str) -> str:
+async def _answer(runtime: Runtime, user: User, raw: str, feed: AgentFeed) -> str:
     try:
         frame = _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         return _frame(type="error", code="bad_frame", detail=str(exc)[:200])
     if isinstance(frame, AgentPing):
         return _frame(type="pong")
+    if isinstance(frame, Monitor | Unmonitor):
+        try:
+            await (feed.monitor if isinstance(frame, Monitor) else feed.unmonitor)(frame.conversation_id)
+        except HubError as exc:
+            return _frame(type="error", code=exc.code, detail=exc.detail)
+        return _frame(type="monitoring" if isinstance(frame, Monitor) else "unmonitored",
+                      conversation_id=frame.conversation_id)
     try:
         event = await runtime.pipeline.agent_message(user, frame.conversation_id, frame.text, frame.client_id)
     except HubError as exc:

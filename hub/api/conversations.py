@@ -75,6 +75,14 @@ class ConversationController(Controller):
         conversations = await runtime_of(request).pipeline.conversations_of(user, [S.ASSIGNED])
         return [await _out(request, c) for c in conversations]
 
+    @get("/live")
+    async def live(self, request: Request, user: User) -> list[ConversationOut]:
+        """Every conversation an agent is working now (supervisors and admins: to monitor, whisper, barge in)."""
+        if user.role not in MANAGER_ROLES:
+            raise Forbidden("live conversations are for supervisors and admins", code="role_forbidden")
+        conversations = await runtime_of(request).store.conversations_in_state(S.ASSIGNED)
+        return [await _out(request, c) for c in conversations]
+
     @get("/{conversation_id:str}")
     async def one(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
         return await _out(request, await self._readable(request, user, conversation_id))

@@ -1,6 +1,7 @@
 """The supervisor's wallboard in a real browser against a real hub: sign-in (an agent is refused), the queue
 table and the agents list, a customer entering the queue shown live, an agent going ready and taking the
-chat, English and Chinese. Screenshots go to var/screenshots/."""
+chat, the supervisor monitoring it and whispering to the agent, English and Chinese, keyboard use.
+Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -72,6 +73,26 @@ def test_a_supervisor_watches_the_queue_change_live(browser: Browser, hub: HubSe
         expect(_waiting(board)).to_have_text("0")
         expect(_row(board, "Queues", "General").locator("td").nth(4)).to_have_text("1")  # answered today
         expect(_row(board, "Agents", "agent")).to_contain_text("Ready")
+
+        # Silent monitoring and a whisper: the agent sees it, the customer never does.
+        live = board.get_by_role("table", name="Conversations with agents")
+        live.get_by_role("button", name="Monitor").first.click()
+        monitor_log = board.get_by_role("log")
+        expect(monitor_log).to_contain_text("I want a person")
+        whisper = board.get_by_label("Whisper to the agent")
+        expect(whisper).to_be_focused()
+        whisper.fill("offer a voucher")
+        whisper.press("Enter")
+        expect(monitor_log.locator(".msg.supervisor")).to_contain_text("offer a voucher")
+        heard = console.get_by_role("log").locator(".msg.supervisor")
+        expect(heard).to_contain_text("offer a voucher")
+        expect(heard.locator(".who")).to_contain_text("Whisper from Chen")
+        store.get_by_label("Your message").fill("are you there?")
+        store.get_by_label("Your message").press("Enter")
+        expect(monitor_log).to_contain_text("are you there?")  # live
+        board.screenshot(path=shots / "wallboard-monitor.png", full_page=True)
+        console.screenshot(path=shots / "console-whisper.png")
+        expect(store.locator(".msg").filter(has_text="offer a voucher")).to_have_count(0)
 
         board.get_by_role("button", name="中文").click()
         expect(board.get_by_role("heading", name="实时监控")).to_be_visible()

@@ -50,3 +50,37 @@ async def test_a_whisper_reaches_the_agent_only_and_a_barge_in_reaches_the_custo
     finally:
         await customer.close()
         await boss.close()
+
+
+async def test_silent_monitoring_over_the_supervisors_socket(hub: HubServer, agent: Agent) -> None:
+    assert hub.add_user("boss", "pw-boss-123", "supervisor").returncode == 0
+    boss = await Agent.login(hub.http, hub.ws, "boss", "pw-boss-123")
+    customer, _ = await Customer.open(hub.ws)
+    try:
+        await customer.say("hello?")
+        conversation_id = await agent.accept_next_offer()
+        live = (await boss.http.get("/api/conversations/live")).json()
+        assert [c["id"] for c in live] == [conversation_id] and live[0]["agent_id"] == agent.user_id
+        assert (await agent.http.get("/api/conversations/live")).status_code == 403
+
+        await agent.send({"type": "monitor", "conversation_id": conversation_id})
+        assert (await agent.next("error"))["code"] == "role_forbidden"
+        await boss.send({"type": "monitor", "conversation_id": "nope"})
+        assert (await boss.next("error"))["code"] == "not_found"
+        await boss.send({"type": "monitor", "conversation_id": conversation_id})
+        await boss.next("monitoring")
+        await customer.say("still there?")
+        await agent.reply(conversation_id, "yes")
+        for text in ("still there?", "yes"):
+            await boss.next("message", where=lambda f, text=text: f["text"] == text)
+        await boss.send({"type": "unmonitor", "conversation_id": conversation_id})
+        await boss.next("unmonitored")
+        await customer.say("after")
+        await agent.reply(conversation_id, "marker")
+        await agent.next("message", where=lambda f: f["text"] == "after")
+        await boss.send({"type": "ping"})
+        await boss.next("pong")
+        assert not [f for f in boss.seen if f.get("text") == "after"]
+    finally:
+        await customer.close()
+        await boss.close()

@@ -20,6 +20,11 @@
       connected: "Live", reconnecting: "Connection lost — reconnecting…", forbidden: "The wallboard is for supervisors and admins.",
       network: "Cannot reach the hub; check your connection.", sessionEnded: "Your session has ended; please sign in again.",
       waitingNow: "{queue}: {n} waiting",
+      live: "Conversations with agents", noLive: "No conversation is with an agent right now.", customer: "Customer",
+      channel: "Channel", actions: "Actions", monitorBtn: "Monitor", monitorLabel: "Monitor the conversation of {name}",
+      monitoring: "Monitoring {name} with {agent}", whisperLabel: "Whisper to the agent (the customer does not see it)",
+      whisperSend: "Whisper", stop: "Stop monitoring", visitor: "Visitor {id}", bot: "Bot", system: "System",
+      whisperFrom: "Whisper from {name}", webchat: "Web chat", wechat: "WeChat", email: "Email", voice: "Voice",
     },
     zh: {
       title: "实时监控", otherLang: "English", signOut: "退出登录", dismiss: "关闭", signIn: "登录",
@@ -31,13 +36,19 @@
       connected: "实时", reconnecting: "连接已断开，正在重新连接…", forbidden: "实时监控仅供班长和管理员使用。",
       network: "无法连接到服务器，请检查网络。", sessionEnded: "登录已失效，请重新登录。",
       waitingNow: "{queue}：{n} 人排队",
+      live: "人工接待中的会话", noLive: "目前没有人工接待中的会话。", customer: "客户",
+      channel: "渠道", actions: "操作", monitorBtn: "监听", monitorLabel: "监听 {name} 的会话",
+      monitoring: "正在监听：{name}（坐席 {agent}）", whisperLabel: "对坐席说悄悄话（客户看不到）",
+      whisperSend: "发送悄悄话", stop: "停止监听", visitor: "访客 {id}", bot: "机器人", system: "系统",
+      whisperFrom: "{name} 的悄悄话", webchat: "网页聊天", wechat: "微信", email: "邮件", voice: "语音",
     },
   };
   const STATES = ["ready", "busy", "not_ready", "wrap_up", "offline"];
 
   const $ = (id) => document.getElementById(id);
   const S = { lang: pickLang(), token: sessionGet(TOKEN_KEY), ws: null, retry: 0, stats: [], users: [],
-              names: new Map(), waiting: new Map(), updatedAt: null, usersTimer: null, conn: "connected" };
+              names: new Map(), waiting: new Map(), updatedAt: null, usersTimer: null, conn: "connected",
+              live: [], monitored: null, seen: new Set() };
 
   function pickLang() {
     let saved = null;
@@ -126,6 +137,7 @@
     try {
       S.stats = await api("GET", "/api/queues/stats");
       S.users = await api("GET", "/api/users/");
+      S.live = await api("GET", "/api/conversations/live");
       S.names = new Map((await api("GET", "/api/queues/")).map((q) => [q.id, q.name]));
     } catch (e) {
       if (e.status === 401) { S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); return showLogin(); }
@@ -145,11 +157,16 @@
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(scheme + "//" + location.host + "/ws/agent?token=" + encodeURIComponent(S.token));
     S.ws = ws;
-    ws.onopen = () => { S.retry = 0; setConn("connected"); };
+    ws.onopen = () => {
+      S.retry = 0; setConn("connected");
+      if (S.monitored) ws.send(JSON.stringify({ type: "monitor", conversation_id: S.monitored.id }));
+    };
     ws.onmessage = (ev) => {
       let frame;
       try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame.type === "queue_stats") {
+      if ((frame.type === "message" || frame.type === "status") && S.monitored && frame.conversation_id === S.monitored.id) {
+        if (frame.type === "message") drawMonitored(frame);
+      } else if (frame.type === "queue_stats") {
         S.stats = frame.queues; S.updatedAt = new Date(); render(); refreshUsersSoon();
         if (S.stats.some((q) => !S.names.has(q.queue))) refreshNames();
       } else if (frame.type === "error" && frame.code === "unauthorized") {
@@ -176,7 +193,11 @@
     if (S.usersTimer) return;
     S.usersTimer = setTimeout(async () => {
       S.usersTimer = null;
-      try { S.users = await api("GET", "/api/users/"); render(); } catch (e) { /* the next change retries */ }
+      try {
+        S.users = await api("GET", "/api/users/");
+        S.live = await api("GET", "/api/conversations/live");
+        render();
+      } catch (e) { /* the next change retries */ }
     }, 300);
   }
 
@@ -207,8 +228,80 @@
       S.waiting.set(q.queue, q.waiting);
     }
     renderAgents();
+    renderLive();
     $("updated").textContent = S.updatedAt ? t("updated", { time: S.updatedAt.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en") }) : "";
   }
+
+  function agentName(id) {
+    const u = S.users.find((x) => x.id === id);
+    return u ? (u.display_name || u.username) : t("none");
+  }
+  function customerName(c) { return c.contact_name || t("visitor", { id: c.id.slice(-4) }); }  // as the console names them
+
+  function renderLive() {
+    const body = $("live").tBodies[0];
+    body.replaceChildren();
+    $("live-empty").hidden = S.live.length > 0;
+    $("live").hidden = S.live.length === 0;
+    for (const c of S.live) {
+      const row = el("tr");
+      const who = el("th", null, customerName(c)); who.scope = "row"; row.append(who);
+      row.append(el("td", null, agentName(c.agent_id)));
+      row.append(el("td", null, t(c.channel)));
+      const cell = el("td");
+      const button = el("button", null, t("monitorBtn"));
+      button.type = "button";
+      button.setAttribute("aria-label", t("monitorLabel", { name: customerName(c) }));
+      button.setAttribute("aria-pressed", String(!!S.monitored && S.monitored.id === c.id));
+      button.addEventListener("click", () => startMonitor(c));
+      cell.append(button);
+      row.append(cell);
+      body.append(row);
+    }
+    if (S.monitored) {
+      $("monitor-title").textContent = t("monitoring", { name: customerName(S.monitored), agent: agentName(S.monitored.agent_id) });
+    }
+  }
+
+  async function startMonitor(c) {
+    if (S.monitored && S.ws) S.ws.send(JSON.stringify({ type: "unmonitor", conversation_id: S.monitored.id }));
+    S.monitored = c; S.seen = new Set();
+    $("monitor-log").replaceChildren();
+    $("monitor").hidden = false;
+    if (S.ws && S.ws.readyState === 1) S.ws.send(JSON.stringify({ type: "monitor", conversation_id: c.id }));
+    try {
+      for (const m of await api("GET", "/api/conversations/" + encodeURIComponent(c.id) + "/messages")) drawMonitored(m);
+    } catch (e) { showAlert(e.detail || String(e)); }
+    renderLive();
+    $("whisper").focus();
+  }
+  $("monitor-stop").addEventListener("click", () => {
+    if (S.monitored && S.ws) S.ws.send(JSON.stringify({ type: "unmonitor", conversation_id: S.monitored.id }));
+    S.monitored = null; $("monitor").hidden = true; renderLive();
+  });
+  function drawMonitored(m) {
+    if (S.seen.has(m.id)) return;
+    S.seen.add(m.id);
+    const node = el("div", "msg " + m.role);
+    const who = m.role === "customer" ? customerName(S.monitored) : m.role === "agent" ? (m.author || t("agent"))
+      : m.role === "supervisor" ? t("whisperFrom", { name: m.author || "" }) : t(m.role);
+    if (m.role !== "system") node.append(el("span", "who", who));
+    node.append(el("div", "bubble", m.text));
+    $("monitor-log").append(node);
+    $("monitor-log").scrollTop = $("monitor-log").scrollHeight;
+  }
+  $("whisper-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = $("whisper").value.trim();
+    if (!text || !S.monitored) return;
+    try {
+      drawMonitored(await api("POST", "/api/conversations/" + encodeURIComponent(S.monitored.id) + "/whisper", { text }));
+      $("whisper").value = "";
+    } catch (e) { showAlert(e.detail || String(e)); }
+  });
+  $("whisper").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $("whisper-form").requestSubmit(); }
+  });
 
   function renderAgents() {
     const body = $("agents").tBodies[0];
