@@ -15,7 +15,8 @@
       signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in", username: "Username", password: "Password",
       sidebar: "Offers and conversations", offers: "Offers", noOffers: "No chats waiting for you.",
       conversations: "My conversations", noConversations: "No assigned conversations.",
-      pickOne: "Select a conversation to read and reply.", transfer: "Transfer to queue", resolve: "Resolve",
+      pickOne: "Select a conversation to read and reply.", transfer: "Transfer", resolve: "Resolve",
+      transferTo: "Transfer to", ownQueue: "Its queue", toBot: "Back to the bot",
       replyLabel: "Reply", replyPlaceholder: "Write a reply… (Enter to send, Shift+Enter for a new line)",
       send: "Send", accept: "Accept", decline: "Decline", visitor: "Visitor {id}",
       expiresIn: "Expires in {n} s", expired: "Expired", newOffer: "New chat offer: {name}",
@@ -34,7 +35,8 @@
       signOut: "退出登录", dismiss: "关闭", signIn: "登录", username: "用户名", password: "密码",
       sidebar: "待接入与会话", offers: "待接入", noOffers: "暂无等待您接入的对话。",
       conversations: "我的会话", noConversations: "暂无分配给您的会话。",
-      pickOne: "请选择一个会话进行查看和回复。", transfer: "转回队列", resolve: "结束会话",
+      pickOne: "请选择一个会话进行查看和回复。", transfer: "转接", resolve: "结束会话",
+      transferTo: "转接到", ownQueue: "原队列", toBot: "转回机器人",
       replyLabel: "回复", replyPlaceholder: "输入回复…（Enter 发送，Shift+Enter 换行）",
       send: "发送", accept: "接入", decline: "拒绝", visitor: "访客 {id}",
       expiresIn: "{n} 秒后过期", expired: "已过期", newOffer: "新的对话请求：{name}",
@@ -128,6 +130,7 @@
   }
 
   function showApp() {
+    loadQueues();
     $("login").hidden = true;
     $("app").hidden = false;
     $("agentbar").hidden = false;
@@ -530,7 +533,7 @@
     $("pane-title").textContent = contactName(entry.name, entry.id);
     $("pane-state").textContent = [entry.channel, t("state_" + entry.state)].filter(Boolean).join(" · ");
     const open = entry.state === "assigned";
-    ["transfer", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
+    ["transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
     $("reply-form").querySelector("button").disabled = !open;
     renderAssist();
   }
@@ -566,18 +569,30 @@
     }
   });
 
-  async function act(verb) {
+  async function loadQueues() {
+    try {
+      const select = $("transfer-queue");
+      for (const option of [...select.options].slice(1)) option.remove();
+      for (const q of await api("GET", "/api/queues/")) select.append(new Option(q.name, q.id));
+    } catch (e) { /* transfers still go to the conversation's own queue */ }
+  }
+
+  async function act(verb, body) {
     const id = S.selected;
     if (!id) return;
     try {
-      upsertConv(await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + verb));
+      upsertConv(await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + verb, body));
       clearAlert();
       announce(t("state_" + S.convs.get(id).state));
     } catch (e) {
       showAlert(e.message);
     }
   }
-  $("transfer").addEventListener("click", () => act("transfer"));
+  $("transfer").addEventListener("click", () => {
+    const queue = $("transfer-queue").value;
+    act("transfer", queue ? { queue_id: queue } : undefined);
+  });
+  $("to-bot").addEventListener("click", () => act("to-bot"));
   $("resolve").addEventListener("click", () => act("resolve"));
 
   // ----- language ----------------------------------------------------------------------------------
