@@ -46,6 +46,14 @@ def _sign_in(console: Page, hub: HubServer) -> None:
     expect(console.get_by_role("alert")).to_be_hidden()
 
 
+def _customer_asks(store: Page, hub: HubServer, text: str) -> None:
+    """A customer on the demo page opens the widget and sends ``text``."""
+    store.goto(f"{hub.http}/")
+    store.get_by_role("button", name="Chat with us").click()
+    store.get_by_label("Your message").fill(text)
+    store.get_by_label("Your message").press("Enter")
+
+
 def _console_and_widget(browser: Browser, hub: HubServer, errors: list[str], customer_viewport: dict[str, int]
                         ) -> tuple[tuple[BrowserContext, BrowserContext], Page, Page]:
     """An agent signed in on /console (Ready), and a customer on the demo page with the widget open."""

@@ -13,7 +13,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_pages import _sign_in, _watch_errors
+from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
 
 expect.set_options(timeout=10_000)
 
@@ -34,10 +34,7 @@ def test_an_agent_transfers_to_another_queue_and_back_to_the_bot(browser: Browse
         _sign_in(console, hub)
         store = customer_ctx.new_page()
         _watch_errors(store, errors)
-        store.goto(f"{hub.http}/")
-        store.get_by_role("button", name="Chat with us").click()
-        store.get_by_label("Your message").fill("my router is broken, a person please")
-        store.get_by_label("Your message").press("Enter")
+        _customer_asks(store, hub, "my router is broken, a person please")
         console.locator(".offer").get_by_role("button", name="Accept").click()
         expect(console.get_by_role("log").locator(".msg.customer")).to_contain_text("my router is broken")
 
@@ -68,10 +65,7 @@ def test_an_agent_hands_a_conversation_back_to_the_bot(browser: Browser, hub: Hu
         console.get_by_role("button", name="就绪", exact=True).click()
         store = customer_ctx.new_page()
         _watch_errors(store, errors)
-        store.goto(f"{hub.http}/")
-        store.get_by_role("button", name="Chat with us").click()
-        store.get_by_label("Your message").fill("a person please")
-        store.get_by_label("Your message").press("Enter")
+        _customer_asks(store, hub, "a person please")
         console.locator(".offer").get_by_role("button", name="接入").click()
         console.get_by_role("button", name="转回机器人").click()
         expect(console.locator("#pane-state")).to_contain_text("机器人接待中")

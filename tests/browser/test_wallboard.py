@@ -15,7 +15,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.test_pages import _sign_in, _watch_errors
+from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
 
 expect.set_options(timeout=10_000)
 
@@ -56,10 +56,7 @@ def test_a_supervisor_watches_the_queue_change_live(browser: Browser, hub: HubSe
 
         store = customer_ctx.new_page()
         _watch_errors(store, errors)
-        store.goto(f"{hub.http}/")
-        store.get_by_role("button", name="Chat with us").click()
-        store.get_by_label("Your message").fill("I want a person")
-        store.get_by_label("Your message").press("Enter")
+        _customer_asks(store, hub, "I want a person")
         expect(store.get_by_role("status").filter(has_text="Waiting for an agent")).to_be_visible()
         queued = time.monotonic()
         expect(_waiting(board)).to_have_text("1")

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from bot import Bot, Policy
-from hub.bus import Bus
 from hub.envelopes import InboundMessage
 from hub.ids import new_id
 from hub.models import AgentState, Channel, ConversationState, Role, User, UserRole, utcnow
 from hub.pipeline import Pipeline
-from hub.presence import Presence
-from hub.routing import Router
 from hub.routing.queues import Hours, Outside, OverflowStep, QueueSpec, Strategy
-from hub.scripts import Scripts
-from hub.settings import Settings
-from hub.store.sqlite import SQLiteStore
 from hub.upkeep import Upkeep
 
 S = ConversationState
@@ -31,15 +23,8 @@ ALL_DAY = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fr
 
 
 @pytest.fixture
-async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
-    store = SQLiteStore(tmp_path / "hub.sqlite3")
-    await store.open()
-    bus = Bus(redis)
-    await bus.start()
-    router = Router(redis, Scripts(redis), 30)
-    yield Pipeline(Settings(data_dir=tmp_path), store, router, bus, Bot(None, Policy(1.0)), Presence(redis, 30))
-    await bus.stop()
-    await store.close()
+async def pipeline(pipeline_with) -> Pipeline:
+    return await pipeline_with(Bot(None, Policy(1.0)))
 
 
 async def queues(pipeline: Pipeline, *specs: QueueSpec) -> None:

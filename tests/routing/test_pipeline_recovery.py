@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from redis.asyncio import Redis
 
 from bot import Bot, Policy
-from hub.bus import Bus
 from hub.envelopes import BotDecision, BotView, InboundMessage
 from hub.errors import NotFound
 from hub.models import Channel, ConversationState
 from hub.pipeline import Pipeline
-from hub.presence import Presence
-from hub.routing import Router
-from hub.scripts import Scripts
-from hub.settings import Settings
-from hub.store.sqlite import SQLiteStore
 from tests.routing.helpers import agent, chat
 
 
@@ -35,16 +25,8 @@ class FlakyBot(Bot):
 
 
 @pytest.fixture
-async def pipeline(tmp_path: Path, redis: Redis) -> AsyncIterator[Pipeline]:
-    store = SQLiteStore(tmp_path / "hub.sqlite3")
-    await store.open()
-    bus = Bus(redis)
-    await bus.start()
-    scripts = Scripts(redis)
-    yield Pipeline(Settings(data_dir=tmp_path), store, Router(redis, scripts, 30), bus, FlakyBot(None, Policy(1.0)),
-                   Presence(redis, 30))
-    await bus.stop()
-    await store.close()
+async def pipeline(pipeline_with) -> Pipeline:
+    return await pipeline_with(FlakyBot(None, Policy(1.0)))
 
 
 async def test_a_resend_finishes_the_turn_that_failed_after_the_commit(pipeline: Pipeline) -> None:

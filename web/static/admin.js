@@ -8,7 +8,6 @@
   "use strict";
 
   const TOKEN_KEY = "hub.admin.token";
-  const LANG_KEY = "hub.lang";
   const STRINGS = {
     en: {
       title: "Administration", otherLang: "中文", signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in",
@@ -54,51 +53,13 @@
     },
   };
 
-  const $ = (id) => document.getElementById(id);
-  const S = { lang: pickLang(), token: sessionGet(TOKEN_KEY), queues: [], users: [], stepCount: 0 };
+  const S = { queues: [], users: [], stepCount: 0, editing: null };
+  const P = HubStaff.page({ tokenKey: TOKEN_KEY, strings: STRINGS, start, render: () => { relabelSteps(); render(); } });
+  const { t, el, $, api } = P;
 
-  function pickLang() {
-    let saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage blocked */ }
-    if (saved === "en" || saved === "zh") return saved;
-    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
-  }
-  function sessionGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
-  function sessionSet(key, value) {
-    try { value == null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value); } catch (e) { /* */ }
-  }
-  function t(key, vars) {
-    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
-    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
-    return text;
-  }
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-  function showAlert(text) { $("notice").hidden = true; $("alert-text").textContent = text; $("alert").hidden = false; }
   function notify(text) { $("alert").hidden = true; $("notice").textContent = text; $("notice").hidden = false; }
-
-  async function api(method, path, body) {
-    const headers = { "content-type": "application/json" };
-    if (S.token) headers.authorization = "Bearer " + S.token;
-    let res;
-    try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw { code: "network", detail: t("network") };
-    }
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw { status: res.status, code: data.code, detail: data.detail || res.statusText };
-    return data;
-  }
-  function failed(e) {
-    if (e.status === 401) { S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); return showLogin(); }
-    if (e.status === 403) { showAlert(t("forbidden")); return showLogin(); }
-    showAlert(e.detail || String(e));
-  }
+  const showAlert = P.showAlert;
+  const failed = P.failed;
 
   // skills "billing:3, mandarin:2" <-> {billing: 3, mandarin: 2}
   function parseSkills(text) {
@@ -112,37 +73,6 @@
   }
   function showSkills(skills) { return Object.entries(skills || {}).map(([k, v]) => k + ":" + v).join(", "); }
 
-  // ----- language ---------------------------------------------------------------------------------
-  function applyLang() {
-    document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
-    document.title = t("title");
-    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-label]").forEach((n) => n.setAttribute("aria-label", t(n.dataset.i18nLabel)));
-    $("lang").textContent = t("otherLang");
-    $("lang").setAttribute("lang", S.lang === "zh" ? "en" : "zh-CN");
-    relabelSteps();
-    render();
-  }
-  $("lang").addEventListener("click", () => {
-    S.lang = S.lang === "zh" ? "en" : "zh";
-    try { localStorage.setItem(LANG_KEY, S.lang); } catch (e) { /* */ }
-    applyLang();
-  });
-  $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
-
-  // ----- sign in / out ----------------------------------------------------------------------------
-  function showLogin() { $("login").hidden = false; $("board").hidden = true; $("sign-out").hidden = true; $("username").focus(); }
-  $("login-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    try {
-      const body = await api("POST", "/api/auth/login", { username: $("username").value, password: $("password").value });
-      S.token = body.token; sessionSet(TOKEN_KEY, S.token);
-      $("password").value = "";
-      await start();
-    } catch (e) { showAlert(e.detail || String(e)); }
-  });
-  $("sign-out").addEventListener("click", () => { S.token = null; sessionSet(TOKEN_KEY, null); showLogin(); });
-
   async function start() {
     try {
       const me = await api("GET", "/api/agent/me");
@@ -150,8 +80,7 @@
       S.users = await api("GET", "/api/users/");
       S.queues = await api("GET", "/api/queues/");
     } catch (e) { return failed(e); }
-    $("alert").hidden = true;
-    $("login").hidden = true; $("board").hidden = false; $("sign-out").hidden = false;
+    P.showBoard();
     render();
   }
 
@@ -313,6 +242,5 @@
     }
   }
 
-  applyLang();
-  if (S.token) start(); else showLogin();
+  P.run();
 })();

@@ -8,7 +8,6 @@
   "use strict";
 
   const TOKEN_KEY = "hub.wallboard.token";
-  const LANG_KEY = "hub.lang";
   const STRINGS = {
     en: {
       title: "Wallboard", otherLang: "中文", signOut: "Sign out", dismiss: "Dismiss", signIn: "Sign in",
@@ -45,32 +44,12 @@
   };
   const STATES = ["ready", "busy", "not_ready", "wrap_up", "offline"];
 
-  const $ = (id) => document.getElementById(id);
-  const S = { lang: pickLang(), token: sessionGet(TOKEN_KEY), ws: null, retry: 0, stats: [], users: [],
-              names: new Map(), waiting: new Map(), updatedAt: null, usersTimer: null, conn: "connected",
-              live: [], monitored: null, seen: new Set() };
+  const S = { ws: null, retry: 0, stats: [], users: [], names: new Map(), waiting: new Map(), updatedAt: null,
+              usersTimer: null, conn: "connected", live: [], monitored: null, seen: new Set() };
+  const P = HubStaff.page({ tokenKey: TOKEN_KEY, strings: STRINGS, start, render: () => { setConn(S.conn); render(); },
+                            signedOut: () => { $("conn").hidden = true; if (S.ws) S.ws.close(); } });
+  const { t, el, $, api } = P;
 
-  function pickLang() {
-    let saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage blocked */ }
-    if (saved === "en" || saved === "zh") return saved;
-    return /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
-  }
-  function sessionGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
-  function sessionSet(key, value) {
-    try { value == null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value); } catch (e) { /* */ }
-  }
-  function t(key, vars) {
-    let text = STRINGS[S.lang][key] || STRINGS.en[key] || key;
-    for (const name in vars || {}) text = text.replace("{" + name + "}", String(vars[name]));
-    return text;
-  }
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text != null) node.textContent = text;
-    return node;
-  }
   function duration(seconds) {
     if (seconds == null) return t("none");
     const s = Math.max(0, Math.round(seconds));
@@ -78,60 +57,7 @@
     return m >= 60 ? Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0")
                    : m + ":" + String(s % 60).padStart(2, "0");
   }
-  function showAlert(text) { $("alert-text").textContent = text; $("alert").hidden = false; }
   function announce(text) { $("announce").textContent = text; }
-
-  async function api(method, path, body) {
-    const headers = { "content-type": "application/json" };
-    if (S.token) headers.authorization = "Bearer " + S.token;
-    let res;
-    try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw { code: "network", detail: t("network") };
-    }
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw { status: res.status, code: data.code, detail: data.detail || res.statusText };
-    return data;
-  }
-
-  // ----- language ---------------------------------------------------------------------------------
-  function applyLang() {
-    document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
-    document.title = t("title");
-    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-label]").forEach((n) => n.setAttribute("aria-label", t(n.dataset.i18nLabel)));
-    $("lang").textContent = t("otherLang");
-    $("lang").setAttribute("lang", S.lang === "zh" ? "en" : "zh-CN");
-    setConn(S.conn);
-    render();
-  }
-  $("lang").addEventListener("click", () => {
-    S.lang = S.lang === "zh" ? "en" : "zh";
-    try { localStorage.setItem(LANG_KEY, S.lang); } catch (e) { /* */ }
-    applyLang();
-  });
-  $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
-
-  // ----- sign in / out ----------------------------------------------------------------------------
-  function showLogin() {
-    $("login").hidden = false; $("board").hidden = true; $("sign-out").hidden = true; $("conn").hidden = true;
-    $("username").focus();
-  }
-  $("login-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    try {
-      const body = await api("POST", "/api/auth/login", { username: $("username").value, password: $("password").value });
-      S.token = body.token; sessionSet(TOKEN_KEY, S.token);
-      $("password").value = "";
-      await start();
-    } catch (e) { showAlert(e.detail || String(e)); }
-  });
-  $("sign-out").addEventListener("click", () => {
-    S.token = null; sessionSet(TOKEN_KEY, null);
-    if (S.ws) S.ws.close();
-    showLogin();
-  });
 
   async function start() {
     try {
@@ -139,13 +65,9 @@
       S.users = await api("GET", "/api/users/");
       S.live = await api("GET", "/api/conversations/live");
       S.names = new Map((await api("GET", "/api/queues/")).map((q) => [q.id, q.name]));
-    } catch (e) {
-      if (e.status === 401) { S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); return showLogin(); }
-      if (e.status === 403) { showAlert(t("forbidden")); return showLogin(); }
-      return showAlert(e.detail || String(e));
-    }
-    $("alert").hidden = true;
-    $("login").hidden = true; $("board").hidden = false; $("sign-out").hidden = false; $("conn").hidden = false;
+    } catch (e) { return P.failed(e); }
+    P.showBoard();
+    $("conn").hidden = false;
     S.updatedAt = new Date();
     render();
     connect();
@@ -153,9 +75,9 @@
 
   // ----- live figures -----------------------------------------------------------------------------
   function connect() {
-    if (S.ws || !S.token) return;
+    if (S.ws || !P.token) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(scheme + "//" + location.host + "/ws/agent?token=" + encodeURIComponent(S.token));
+    const ws = new WebSocket(scheme + "//" + location.host + "/ws/agent?token=" + encodeURIComponent(P.token));
     S.ws = ws;
     ws.onopen = () => {
       S.retry = 0; setConn("connected");
@@ -170,12 +92,12 @@
         S.stats = frame.queues; S.updatedAt = new Date(); render(); refreshUsersSoon();
         if (S.stats.some((q) => !S.names.has(q.queue))) refreshNames();
       } else if (frame.type === "error" && frame.code === "unauthorized") {
-        S.token = null; sessionSet(TOKEN_KEY, null); showAlert(t("sessionEnded")); showLogin();
+        P.forget(t("sessionEnded"));
       }
     };
     ws.onclose = () => {
       S.ws = null;
-      if (!S.token) return;
+      if (!P.token) return;
       setConn("reconnecting");
       S.retry = Math.min(S.retry + 1, 6);
       setTimeout(connect, 500 * S.retry);
@@ -229,7 +151,7 @@
     }
     renderAgents();
     renderLive();
-    $("updated").textContent = S.updatedAt ? t("updated", { time: S.updatedAt.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en") }) : "";
+    $("updated").textContent = S.updatedAt ? t("updated", { time: S.updatedAt.toLocaleTimeString(P.lang === "zh" ? "zh-CN" : "en") }) : "";
   }
 
   function agentName(id) {
@@ -271,7 +193,7 @@
     if (S.ws && S.ws.readyState === 1) S.ws.send(JSON.stringify({ type: "monitor", conversation_id: c.id }));
     try {
       for (const m of await api("GET", "/api/conversations/" + encodeURIComponent(c.id) + "/messages")) drawMonitored(m);
-    } catch (e) { showAlert(e.detail || String(e)); }
+    } catch (e) { P.showAlert(e.detail || String(e)); }
     renderLive();
     $("whisper").focus();
   }
@@ -297,7 +219,7 @@
     try {
       drawMonitored(await api("POST", "/api/conversations/" + encodeURIComponent(S.monitored.id) + "/whisper", { text }));
       $("whisper").value = "";
-    } catch (e) { showAlert(e.detail || String(e)); }
+    } catch (e) { P.failed(e); }
   });
   $("whisper").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $("whisper-form").requestSubmit(); }
@@ -330,6 +252,5 @@
   }
   setInterval(tick, 1000);
 
-  applyLang();
-  if (S.token) start(); else showLogin();
+  P.run();
 })();
