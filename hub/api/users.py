@@ -10,8 +10,8 @@ from litestar.di import Provide
 
 from hub.api.deps import current_user, runtime_of
 from hub.errors import Forbidden, InvalidInput
-from hub.models import User, UserRole, iso
-from hub.pipeline import MANAGER_ROLES
+from hub.models import AgentState, User, UserRole, iso, utcnow
+from hub.pipeline import CHAT_ROLES, MANAGER_ROLES
 from hub.routing.queues import Name, Proficiency
 from hub.runtime import Runtime
 
@@ -71,6 +71,11 @@ class UserController(Controller):
         runtime = runtime_of(request)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         changed = await runtime.store.update_user(user_id, changes)
+        if changed.role not in CHAT_ROLES and changed.agent_state is not AgentState.OFFLINE:  # no longer takes chats
+            await runtime.store.set_agent_state(changed.id, AgentState.OFFLINE, utcnow())
+            await runtime.pipeline.router.set_state(changed.id, AgentState.OFFLINE.value,
+                                                    runtime.pipeline.acd.capacities(changed), [])
+            changed = await runtime.store.get_user(changed.id)
         await runtime.queueset.rejoin(changed)
         await runtime.pipeline.route()
         return _out(runtime, changed)

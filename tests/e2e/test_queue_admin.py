@@ -68,6 +68,9 @@ async def test_queue_and_user_changes_are_checked(hub: HubServer) -> None:
             response = await admin.patch(f"/api/users/{me}", json=body)
             assert response.status_code == 400, (body, response.text)
         assert (await admin.patch("/api/users/nobody", json={"team": "A"})).status_code == 404
+        await agent.ready()
+        demoted = await admin.patch(f"/api/users/{me}", json={"role": "editor"})  # no longer takes chats
+        assert demoted.status_code == 200 and demoted.json()["agent_state"] == "offline"
         assert [q["id"] for q in (await admin.get("/api/queues/")).json()] == ["general"]  # nothing half-applied
     finally:
         await agent.close()
