@@ -40,6 +40,8 @@ TEXTS = {
                      "zh": "您的留言已记录，客服会尽快回复您。"},
     Outside.CALLBACK: {"en": "An agent will call you back as soon as we can.",
                        "zh": "客服会尽快给您回电。"},
+    "try_later": {"en": "I can keep helping you here, or please try again in a little while.",
+                  "zh": "我可以继续为您解答，或请稍后再联系人工客服。"},
     "long_wait": {"en": "Sorry for the wait.", "zh": "抱歉让您久等了。"},
     "leave_ticket": {"en": "You can keep waiting, or leave your message here and close this window: an agent will "
                            "answer it as soon as possible.",
@@ -111,7 +113,8 @@ class Acd:
         if queue.max_length is not None and await self.pipeline.router.waiting(queue.id) >= queue.max_length:
             outside = hours.outside if hours is not None else Outside.BOT_ONLY
             lang = _lang(contact)
-            return Refusal("full", outside, _join(lang, TEXTS["full"][lang], TEXTS[outside][lang]))
+            then = TEXTS["try_later" if outside is Outside.BOT_ONLY else outside][lang]
+            return Refusal("full", outside, _join(lang, TEXTS["full"][lang], then))
         return None
 
     async def overflowed(self, moved: Moved) -> None:
