@@ -1,7 +1,7 @@
 /* What the staff pages (wallboard, admin) share: language (EN/中文, remembered), the signed-in token
  * (per page, in sessionStorage), the API client (errors are JSON {code, detail}), the alert, and the
- * sign-in / sign-out flow. The page passes its strings and what to do once signed in; the DOM ids it
- * expects are lang, alert, alert-text, alert-close, login, login-form, username, password, sign-out, board.
+ * sign-in / sign-out flow (whose form and alert it adds to the page). The page passes its strings and what to
+ * do once signed in; it has a <main>, and buttons lang and sign-out and a #board of its own.
  * All text goes through textContent.
  */
 window.HubStaff = (function () {
@@ -27,8 +27,37 @@ window.HubStaff = (function () {
     return node;
   }
 
+  function labelled(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  /* The alert and the sign-in form every staff page has, made here rather than repeated in each page. */
+  function scaffold() {
+    const main = document.querySelector("main");
+    if (!$("alert")) {
+      const close = labelled("button", { type: "button", id: "alert-close", "data-i18n-label": "dismiss", "aria-label": "Dismiss" },
+                             [labelled("span", { "aria-hidden": "true" }, ["×"])]);
+      main.before(labelled("div", { id: "alert", class: "alert", role: "alert", hidden: "" },
+                           [labelled("span", { id: "alert-text" }), close]));
+    }
+    if (!$("login")) {
+      const field = (id, key, attrs) => [labelled("label", { for: id, "data-i18n": key }),
+                                         labelled("input", Object.assign({ id, name: id, required: "" }, attrs))];
+      const form = labelled("form", { id: "login-form" }, [
+        ...field("username", "username", { autocomplete: "username" }),
+        ...field("password", "password", { type: "password", autocomplete: "current-password" }),
+        labelled("button", { type: "submit", class: "primary", "data-i18n": "signIn" })]);
+      main.prepend(labelled("section", { id: "login", class: "card login", "aria-labelledby": "login-title", hidden: "" },
+                            [labelled("h2", { id: "login-title", "data-i18n": "signIn" }), form]));
+    }
+  }
+
   /* opts: { tokenKey, strings: {en, zh}, start: async () => {}, render: () => {}, signedOut: () => {} } */
   function page(opts) {
+    scaffold();
     const P = { lang: pickLang(), token: sessionGet(opts.tokenKey), el, $ };
 
     P.t = function (key, vars) {
