@@ -21,6 +21,7 @@ from kb.embedder import Embedder
 from kb.eval import read_rows
 from kb.retriever import Retriever
 from kb.vectorcache import VectorCache
+from tests.bench.output import merge
 
 BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "eval" / "banking77"
 
@@ -58,9 +59,8 @@ def main(out: Path) -> None:
         "kb_10k_build_s": round(build_s, 2),
         "kb_10k_publish_one_s": round(publish_s, 2),
     }
-    existing = json.loads(out.read_text()) if out.exists() else {}
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({**existing, **figures}, indent=2, ensure_ascii=False) + "\n")
+    merge(out, figures)
     print(json.dumps(figures))
 
 

@@ -14,7 +14,6 @@ machine's ceiling for one Redis. Results are merged into ``var/bench.json``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -30,6 +29,7 @@ from hub.routing import Router
 from hub.routing.queues import OverflowStep, QueueSpec, memberships, queue_score
 from hub.routing.router import Routed, agent_trigger, queue_trigger, release_trigger
 from hub.scripts import Scripts
+from tests.bench.output import merge, run_async
 
 QUEUES, SKILLS, AGENTS, WAITING, FRESH_QUEUES, FRESH_AGENTS = 100, 30, 10_000, 50_000, 10, 1_000
 CLIENTS, ARRIVALS, RELEASES = 8, 5_000, 10_000
@@ -176,18 +176,9 @@ async def main(out: Path) -> None:
             figures = await bench(server.url)
         finally:
             server.stop()
-    existing = json.loads(out.read_text()) if out.exists() else {}
-    out.write_text(json.dumps({**existing, **figures}, indent=2, ensure_ascii=False) + "\n")
+    merge(out, figures)
     print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=Path("var/bench.json"))
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    asyncio.run(main(parser.parse_args().out))
+    run_async(main)

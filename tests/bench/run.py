@@ -8,7 +8,6 @@ Results are merged into ``var/bench.json``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -27,6 +26,7 @@ from hub.ids import new_id
 from hub.models import User, UserRole, utcnow
 from hub.store.sqlite import SQLiteStore
 from tests.bench.load import Tally, offer_load, percentile, read_agent, read_customer
+from tests.bench.output import merge, run_async
 from tests.support.hub import ROOT, HubServer, free_port
 
 CUSTOMERS, AGENTS = 200, 20
@@ -193,18 +193,9 @@ async def main(out: Path) -> None:
                            "sustained_means": f"no errors, all acked and delivered, p99 <= {SUSTAINED_P99_MS} ms"},
         "msg_path_steps": {"hub": hub["steps"], "relay": relay["steps"]},
     }
-    existing = json.loads(out.read_text()) if out.exists() else {}
-    out.write_text(json.dumps({**existing, **figures}, indent=2, ensure_ascii=False) + "\n")
+    merge(out, figures)
     print(json.dumps({k: v for k, v in figures.items() if k != "msg_path_steps"}, indent=2))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=Path("var/bench.json"))
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    asyncio.run(main(parser.parse_args().out))
+    run_async(main)
