@@ -56,7 +56,7 @@ from hub.models import (
 from hub.presence import Presence
 from hub.routing import Offer, Router
 from hub.routing.queues import MEDIA, Outside
-from hub.routing.router import EVERY_QUEUE, agent_trigger, release_trigger
+from hub.routing.router import EVERY_QUEUE, release_trigger
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
@@ -94,14 +94,19 @@ class Pipeline:
         self._names: dict[str, str] = {}
 
     # ----- events -----------------------------------------------------------------------------
-    async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None) -> None:
+    async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None, *,
+                      guard_waiting: bool = True) -> None:
+        """A "queued" status goes out only while the conversation still waits (not offered), so it cannot
+        overtake an assignment; ``guard_waiting=False`` when the caller publishes it before any offer of the
+        conversation is sent (the offers then follow it in order)."""
         data = _encode(event).decode()
         channels = []
         if conversation_id is not None:
             channels.append(keys.conversation_events(conversation_id))
         if agent_id is not None:
             channels.append(keys.agent_events(agent_id))
-        waiting = event.conversation_id if isinstance(event, StatusEvent) and event.state is S.QUEUED else None
+        waiting = event.conversation_id if guard_waiting and isinstance(event, StatusEvent) and \
+            event.state is S.QUEUED else None
         await self.bus.publish_many(channels, data, if_waiting=waiting)
 
     async def _name_of(self, user_id: str) -> str:
@@ -118,8 +123,11 @@ class Pipeline:
             source=message.source, internal=message.internal,
         )
 
-    async def status_event(self, conversation: Conversation, reason: str | None = None) -> StatusEvent:
-        position = await self.router.position(conversation.id) if conversation.state is S.QUEUED else None
+    async def status_event(self, conversation: Conversation, reason: str | None = None,
+                           position: int | None = None) -> StatusEvent:
+        """``position``: its place in line when the caller knows it (else routing is asked)."""
+        if position is None and conversation.state is S.QUEUED:
+            position = await self.router.position(conversation.id)
         wait = await self.wallboard.estimated_wait_s(position, conversation.queue_id) if position else None
         agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
             conversation.agent_id else None
@@ -129,6 +137,11 @@ class Pipeline:
     async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
         """Tell everyone following the conversation (its customer's and its agent's sockets)."""
         await self.publish(await self.status_event(conversation, reason), conversation.id, None)
+
+    async def _announce_queued(self, queued: Conversation, reason: str | None, position: int | None) -> None:
+        """The customer hears they wait, and where, before any offer of it goes out (the offers then follow
+        in order, so this needs no guard against overtaking an assignment)."""
+        await self.publish(await self.status_event(queued, reason, position), queued.id, None, guard_waiting=False)
 
     # ----- customers (the ChatHub protocol) ---------------------------------------------------
     async def open_session(
@@ -282,20 +295,21 @@ class Pipeline:
                 "queued_at": now, "updated_at": now})
         except Conflict:
             return  # another message of the same turn already handed it off
-        triggers = await self._enqueue(queued)
-        await self._announce(queued, reason)
-        await self.route(triggers)
+        position, offers = await self._enqueue(queued)
+        await self._announce_queued(queued, reason, position)
+        await self.deliver_offers(offers)
 
-    async def _enqueue(self, queued: Conversation) -> list[str]:
-        """Into routing at its priority; if it went ahead of others (a VIP), they hear their new place.
-        Returns what to match it with."""
+    async def _enqueue(self, queued: Conversation, freed: Sequence[str] = ()) -> tuple[int | None, list[Offer]]:
+        """Into routing at its priority and matched at once (after ``freed``, agents' released slots);
+        if it went ahead of others (a VIP), they hear their new place. Returns its place in line (before
+        matching) and the offers made."""
         routed = self.acd.routed(queued)
-        position = await self.router.enqueue(routed)
+        position, offers = await self.router.enqueue_and_match(routed, [*freed, *self.acd.triggers(routed)])
         self.queue_changed.set()
         if routed.wanted_agent is None and position is not None and \
                 position < await self.router.waiting(routed.queue_id):
             await self.announce_queue([(routed.queue_id, routed.media)])
-        return self.acd.triggers(routed)
+        return position, offers
 
     async def _refuse_blocked(self, conversation: Conversation, contact: Contact, reason: str) -> None:
         """A blacklisted contact never reaches an agent: they hear so, and the refusal is logged."""
@@ -307,7 +321,11 @@ class Pipeline:
     async def route(self, triggers: Sequence[str] = (EVERY_QUEUE,)) -> list[Offer]:
         """Offer waiting conversations to free agents, and tell each agent of their offers. ``triggers`` say
         what changed (an agent freed, a queue's arrival); by default every queue is matched."""
-        offers = await self.router.match(triggers)
+        return await self.deliver_offers(await self.router.match(triggers))
+
+    async def deliver_offers(self, offers: Sequence[Offer]) -> list[Offer]:
+        """Tell each agent of their offers (those the store no longer agrees with are taken back), and the
+        customers behind in those lines of their new places."""
         lines = {line for line in await self.router.lines_of([o.conversation_id for o in offers]) if line}
         made = []
         for offer in offers:
@@ -374,7 +392,8 @@ class Pipeline:
         reason = reason if state is AgentState.NOT_READY else None
         now = utcnow()
         await self.store.set_agent_state(user.id, state, now, reason)
-        await self.router.set_state(user.id, state.value, self.acd.capacities(user), self.acd.memberships(user))
+        offers = await self.router.set_state(user.id, state.value, self.acd.capacities(user),
+                                             self.acd.memberships(user), match=state is AgentState.READY)
         until = None
         if state is AgentState.READY:
             await self.router.clear_missed(user.id)
@@ -389,7 +408,10 @@ class Pipeline:
                 if await self.router.withdraw(offer.conversation_id, user.id) is not None:
                     await self.publish(OfferWithdrawnEvent(conversation_id=offer.conversation_id,
                                                            reason=f"agent_{state.value}"), None, user.id)
-        await self.route([agent_trigger(user.id)] if state is AgentState.READY else (EVERY_QUEUE,))
+        if state is AgentState.READY:
+            await self.deliver_offers(offers)
+        else:
+            await self.route((EVERY_QUEUE,))
 
     async def accept(self, user: User, conversation_id: str) -> Conversation:
         if not await self.router.accept(conversation_id, user.id):
@@ -501,9 +523,9 @@ class Pipeline:
             "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "assigned_at": None,
             "queued_at": now, "queue_id": queue.id, "wanted_agent_id": agent_id, "wanted_until": wanted_until,
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
-        triggers = await self._enqueue(queued)
-        await self._announce(queued, "transfer")
-        await self.route([release_trigger(user.id, MEDIA[conversation.channel]), *triggers])
+        position, offers = await self._enqueue(queued, [release_trigger(user.id, MEDIA[conversation.channel])])
+        await self._announce_queued(queued, "transfer", position)
+        await self.deliver_offers(offers)
         return queued
 
     async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:

@@ -1,6 +1,7 @@
 """The Lua scripts (``hub/lua/*.lua``), read from package files and registered once per client.
 
-Routing scripts share one model (``routing_lib.lua``: its keys and helpers), put in front of each.
+Routing scripts share one model (``routing_lib.lua``: its keys and helpers), put in front of each; those
+that offer also share the matching (``matching_lib.lua``).
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ from hub import keys
 
 ROUTING = ("enqueue", "position", "match", "accept", "withdraw", "drop", "release", "set_state", "correct_load",
            "promote", "configure")
+MATCHING = ("match", "set_state", "enqueue")
 NAMES = (*ROUTING, "rate_limit")
 
 
+def _read(name: str) -> str:
+    return resources.files("hub").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
 def source(name: str) -> str:
-    text = resources.files("hub").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
-    if name in ROUTING:
-        lib = resources.files("hub").joinpath("lua", "routing_lib.lua").read_text(encoding="utf-8")
-        text = lib.replace("{{PREFIX}}", keys.PREFIX) + "\n" + text
-    return text
+    libs = ["routing_lib"] if name in ROUTING else []
+    if name in MATCHING:
+        libs.append("matching_lib")
+    text = "\n".join(_read(part) for part in [*libs, name])
+    return text.replace("{{PREFIX}}", keys.PREFIX)
 
 
 class Scripts:

@@ -17,9 +17,9 @@ for _, c in ipairs(redis.call('ZRANGEBYSCORE', P .. 'awdue', '-inf', now, 'LIMIT
   end
 end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
-  local cfg = queue(q)
-  for t = 0, cfg.top - 1 do
-    local ripe = redis.call('ZRANGEBYSCORE', P .. 'qa:' .. q .. ':' .. t, '-inf', now - cfg.after[t + 1] * 1000,
+  local after = step_times(q)
+  for t = 0, #after - 1 do
+    local ripe = redis.call('ZRANGEBYSCORE', P .. 'qa:' .. q .. ':' .. t, '-inf', now - after[t + 1] * 1000,
                             'LIMIT', 0, limit)
     for _, c in ipairs(ripe) do
       local cvkey = P .. 'cv:' .. c

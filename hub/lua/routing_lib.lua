@@ -2,8 +2,9 @@
 --
 -- Keys (P is the hub's key prefix):
 --   P..'queues'              set of queue ids
---   P..'qconf'               hash: queue id = "aging;strategy;media;after": aging in points a minute,
---                            media served ("chat,email"), overflow step times in s ("60,120")
+--   P..'qconf'               hash: queue id = "aging;strategy;,media,;top;after": aging in points a minute,
+--                            media served (",chat,email,"), the last tier (the number of overflow steps),
+--                            the steps' times in s ("60,120")
 --   P..'nwait:'..m           how many conversations of media m wait (in any line): 0 skips looking
 --   P..'qw:'..q..':'..t..':'..m  conversations waiting in q at tier t (0 = before any overflow step)
 --                            for media m, scored by virtual arrival (lowest = highest effective priority)
@@ -33,12 +34,8 @@ local function num(value) return tonumber(value or 0) or 0 end
 
 local queue_cache = {}
 local function parse_queue(raw)
-  local aging, strategy, media, after = string.match(raw or ';;;', '^([^;]*);([^;]*);([^;]*);([^;]*)$')
-  local cfg = {aging = num(aging), strategy = strategy, after = {}, media = {}}
-  for s in string.gmatch(after, '[^,]+') do cfg.after[#cfg.after + 1] = tonumber(s) end
-  for s in string.gmatch(media, '[^,]+') do cfg.media[s] = true end
-  cfg.top = #cfg.after
-  return cfg
+  local aging, strategy, media, top = string.match(raw or '', '^([^;]*);([^;]*);([^;]*);([^;]*);')
+  return {aging = num(aging), strategy = strategy, media = media or '', top = num(top), raw = raw or ''}
 end
 
 local function queue(q)
@@ -60,6 +57,22 @@ local function load_queues(ids)
     local raw = redis.call('HMGET', P .. 'qconf', unpack(missing))
     for i, q in ipairs(missing) do queue_cache[q] = parse_queue(raw[i] or nil) end
   end
+end
+
+local MEDIA_MARK = {chat = ',chat,', voice = ',voice,', email = ',email,'}
+local function serves(q, m) return string.find(queue(q).media, MEDIA_MARK[m], 1, true) ~= nil end
+
+-- The media queue q serves, and the times of its overflow steps (s), as lists.
+local function media_of(q)
+  local out = {}
+  for m in string.gmatch(queue(q).media, '[^,]+') do out[#out + 1] = m end
+  return out
+end
+
+local function step_times(q)
+  local out = {}
+  for s in string.gmatch(string.match(queue(q).raw, '([^;]*)$') or '', '[^,]+') do out[#out + 1] = tonumber(s) end
+  return out
 end
 
 local membership_cache = {}
@@ -116,20 +129,27 @@ end
 
 -- Put the agent in (or take them out of) every ready set they belong to, at their current score. The
 -- agent hash remembers for which media they are in them and with which scores, so an agent who stays busy,
--- or whose score did not change, costs nothing.
-local function refresh(a)
+-- or whose score did not change, costs nothing. `h` is the agent's hash when the caller has it up to date;
+-- `only` names the one medium whose load or idle time alone changed (nil: anything may have changed).
+local CROSS_MEDIA = {least_occupied = true, round_robin = true}  -- scores that one medium's offer moves in all
+local function refresh(a, h, only)
   local akey = P .. 'agent:' .. a
-  local h = hash(akey)
+  h = h or hash(akey)
   local ms = memberships(a)
+  if only ~= nil then
+    for _, mb in ipairs(ms) do
+      if CROSS_MEDIA[queue(mb[1]).strategy] then only = nil end
+    end
+  end
   for _, m in ipairs(MEDIA) do
     local free, was_in = free_for(h, m), h['in_' .. m] == '1'
-    if free or was_in then
+    if (free or was_in) and (only == nil or m == only or free ~= was_in) then
       local old, scores = {}, {}
       for score in string.gmatch(h['sc_' .. m] or '', '[^,]+') do old[#old + 1] = score end
       for i, mb in ipairs(ms) do
         local q, t = mb[1], mb[2]
         scores[i] = '-'
-        if queue(q).media[m] then
+        if serves(q, m) then
           local key = P .. 'qr:' .. q .. ':' .. t .. ':' .. m
           if free then
             scores[i] = string.format('%.17g', agent_score(a, q, mb[3], h, m))
@@ -207,7 +227,7 @@ local function best_for(a, m, count, now)
   end
   for _, mb in ipairs(memberships(a)) do
     local q, t = mb[1], mb[2]
-    if queue(q).media[m] then
+    if serves(q, m) then
       for u = t, queue(q).top do consider(P .. 'qw:' .. q .. ':' .. u .. ':' .. m, q) end
     end
   end
@@ -232,14 +252,20 @@ local function roll_day(akey, now)
   end
 end
 
--- Offer c to a. The caller refreshes a's ready sets (once, after all of a's offers of the moment).
-local function offer(a, c, now, deadline)
+-- Offer c to a. The caller refreshes a's ready sets (once, after all of a's offers of the moment). `h`: the
+-- agent's hash when the caller has it up to date (it is kept so).
+local function offer(a, c, now, deadline, h)
   local cvkey = P .. 'cv:' .. c
   local cv = hash(cvkey)
   unplace(c, cv)
   local akey = P .. 'agent:' .. a
-  redis.call('HINCRBY', akey, 'load_' .. cv.m, 1)
-  redis.call('HSET', akey, 'idle_' .. cv.m, now)
+  if h then
+    h['load_' .. cv.m], h['idle_' .. cv.m] = tostring(num(h['load_' .. cv.m]) + 1), tostring(now)
+    redis.call('HSET', akey, 'load_' .. cv.m, h['load_' .. cv.m], 'idle_' .. cv.m, h['idle_' .. cv.m])
+  else
+    redis.call('HINCRBY', akey, 'load_' .. cv.m, 1)
+    redis.call('HSET', akey, 'idle_' .. cv.m, now)
+  end
   if queue(cv.q).strategy == 'round_robin' then
     local rr = P .. 'rr:' .. cv.q
     redis.call('HSET', rr, a, redis.call('HINCRBY', rr, '#', 1))

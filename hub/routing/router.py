@@ -122,10 +122,20 @@ class Router:
 
     async def enqueue(self, routed: Routed) -> int | None:
         """Into routing (idempotent); returns the 1-based position in its line."""
-        position = await self._scripts.run("enqueue", [], [
+        position, _ = await self.enqueue_and_match(routed, ())
+        return position
+
+    async def enqueue_and_match(self, routed: Routed, triggers: Sequence[str],
+                                limit: int = 100) -> tuple[int | None, list[Offer]]:
+        """Into routing, then match ``triggers`` in the same step; returns the position it was given
+        (before matching) and the offers made."""
+        now = now_ms()
+        deadline = now + self._offer_timeout_ms
+        flat = await self._scripts.run("enqueue", [], [
             routed.conversation_id, routed.queue_id, routed.media, routed.score, routed.queued_ms, routed.tier,
-            routed.wanted_agent or "", routed.wanted_until_ms or "", now_ms()])
-        return int(position) if position else None
+            routed.wanted_agent or "", routed.wanted_until_ms or "", now,
+            *((deadline, limit, *triggers) if triggers else ())])
+        return (int(flat[0]) or None), self._offers(flat[1:], deadline)
 
     async def position(self, conversation_id: str) -> int | None:
         position = await self._scripts.run("position", [], [conversation_id, now_ms()])
@@ -171,7 +181,10 @@ class Router:
     async def match(self, triggers: Iterable[str] = (EVERY_QUEUE,), limit: int = 100) -> list[Offer]:
         now = now_ms()
         deadline = now + self._offer_timeout_ms
-        flat = await self._scripts.run("match", [], [now, deadline, limit, *triggers])
+        return self._offers(await self._scripts.run("match", [], [now, deadline, limit, *triggers]), deadline)
+
+    @staticmethod
+    def _offers(flat: list[str], deadline: int) -> list[Offer]:
         return [Offer(flat[i], flat[i + 1], deadline) for i in range(0, len(flat), 2)]
 
     async def promote(self, limit: int = MAX_PROMOTED) -> list[Moved]:
@@ -232,11 +245,15 @@ class Router:
 
     async def set_state(self, agent_id: str, state: str, capacities: dict[str, int],
                         memberships: Iterable[tuple[str, int, int]] | None = None,
-                        loads: dict[str, int] | None = None) -> None:
-        """``memberships`` (queue, tier, proficiency) None keeps the agent's; ``loads`` None keeps theirs."""
+                        loads: dict[str, int] | None = None, match: bool = False, limit: int = 100) -> list[Offer]:
+        """``memberships`` (queue, tier, proficiency) None keeps the agent's; ``loads`` None keeps theirs.
+        ``match``: offer the agent what they may take, in the same step; returns those offers."""
         joined = "-" if memberships is None else ";".join(f"{q}|{t}:{p}" for q, t, p in memberships)
-        args = [agent_id, state, now_ms(), _pairs(capacities), "" if loads is None else _pairs(loads), joined]
-        await self._scripts.run("set_state", [], args)
+        now = now_ms()
+        deadline = now + self._offer_timeout_ms
+        args = [agent_id, state, now, _pairs(capacities), "" if loads is None else _pairs(loads), joined,
+                deadline if match else "", limit]
+        return self._offers(await self._scripts.run("set_state", [], args), deadline)
 
     async def start_wrap_up(self, agent_id: str, until_ms: int) -> None:
         await self._redis.zadd(keys.WRAP_UPS, {agent_id: until_ms})

@@ -2,11 +2,11 @@
 
 100 queues (each needs one of 30 skills at level 1-3; every third has an overflow step to a lower level),
 10,000 agents with 3 skills each at random levels, 50,000 conversations waiting across the queues. Then:
-- freed: agents become ready one after another (each then takes up to 3 chats: a state change, then a
-  match for that agent), and agents finish a chat (one script frees the slot and matches them) — an
-  agent freed with conversations waiting;
+- freed: agents become ready one after another (each then takes up to 3 chats: the state change and the
+  match are one script, as in the hub), and agents finish a chat (one script frees the slot and matches
+  them) — an agent freed with conversations waiting;
 - arrivals: conversations arrive in 10 more queues whose agents are free — a conversation arriving to a
-  free agent.
+  free agent (queued and matched in one script).
 Each event is timed from the client's call to the returned offers, with 8 concurrent clients (as hub
 processes would). ``redis_evalsha_ops_per_s`` is the same clients running a trivial script: this
 machine's ceiling for one Redis. Results are merged into ``var/bench.json``.
@@ -27,7 +27,7 @@ from hub.models import now_ms
 from hub.redis_server import EmbeddedRedis
 from hub.routing import Router
 from hub.routing.queues import OverflowStep, QueueSpec, memberships, queue_score
-from hub.routing.router import Routed, agent_trigger, queue_trigger, release_trigger
+from hub.routing.router import Routed, queue_trigger, release_trigger
 from hub.scripts import Scripts
 from tests.bench.output import merge, run_async
 
@@ -104,10 +104,8 @@ async def bench(url: str) -> dict:
     skills_of = await _fill(routers, rng)
     by_id = routers[0].queues
 
-    async def ready(index: int, agent_id: str) -> int:
-        router = routers[index]
-        await router.set_state(agent_id, "ready", {"chat": 3, "voice": 1, "email": 0})
-        return len(await router.match([agent_trigger(agent_id)]))
+    async def ready(index: int, agent_id: str) -> int:  # as the hub does it: state and match in one step
+        return len(await routers[index].set_state(agent_id, "ready", {"chat": 3, "voice": 1, "email": 0}, match=True))
 
     print("  agents becoming ready …", flush=True)
     ready_s, ready_ms, ready_offers = await _in_parallel(list(skills_of), ready)
@@ -129,8 +127,8 @@ async def bench(url: str) -> dict:
         router = routers[index]
         queued = now_ms()
         routed = Routed(f"new{n}", f"fresh{n % FRESH_QUEUES}", "chat", queue_score(queued, 0), queued)
-        await router.enqueue(routed)
-        return len(await router.match([queue_trigger(routed.queue_id, "chat")]))
+        _, offers = await router.enqueue_and_match(routed, [queue_trigger(routed.queue_id, "chat")])
+        return len(offers)
 
     print("  conversations arriving to free agents …", flush=True)
     arrive_s, arrive_ms, arrive_offers = await _in_parallel(list(range(ARRIVALS)), arrive)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.routing import Router
+from hub.routing import Offer, Router
 from hub.routing.queues import DEFAULT_QUEUE
 from hub.routing.router import Routed
 
@@ -13,6 +13,7 @@ def chat(conversation_id: str, score: int, queue_id: str = DEFAULT_QUEUE, tier: 
 
 
 async def agent(router: Router, agent_id: str, state: str, chats: int,
-                memberships: list[tuple[str, int, int]] | None = None, **capacities: int) -> None:
-    await router.set_state(agent_id, state, {"chat": chats, "voice": 1, "email": 0, **capacities},
-                           [(DEFAULT_QUEUE, 0, 0)] if memberships is None else memberships)
+                memberships: list[tuple[str, int, int]] | None = None, match: bool = False,
+                **capacities: int) -> list[Offer]:
+    return await router.set_state(agent_id, state, {"chat": chats, "voice": 1, "email": 0, **capacities},
+                                  [(DEFAULT_QUEUE, 0, 0)] if memberships is None else memberships, match=match)

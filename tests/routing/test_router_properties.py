@@ -33,9 +33,11 @@ QUEUES = [QueueSpec(id="sales", name="Sales", skills={"sales": 1}),
           QueueSpec(id="tech", name="Tech", skills={"tech": 2})]
 SKILLS = {"a1": {"sales": 3}, "a2": {"tech": 2}, "a3": {"sales": 1, "tech": 5}, "closer": {"sales": 1, "tech": 2}}
 
-arrive = st.tuples(st.just("arrive"), st.integers(0, 2), st.sampled_from(["sales", "tech"]))  # VIP level, queue
+# VIP level, queue, matched in the same step?
+arrive = st.tuples(st.just("arrive"), st.integers(0, 2), st.sampled_from(["sales", "tech"]), st.booleans())
+# agent, state, capacity, matched in the same step?
 state = st.tuples(st.just("state"), st.sampled_from(AGENTS), st.sampled_from(["ready", "not_ready"]),
-                  st.integers(1, 3))
+                  st.integers(1, 3), st.booleans())
 # what a match is told changed: everything, one agent freed, or an arrival in one queue
 match = st.tuples(st.just("match"), st.integers(0, 1), st.sampled_from(["*", *AGENTS, "sales", "tech"]))
 both = st.tuples(st.just("both"))
@@ -113,15 +115,22 @@ async def _check_offers(model: Model, offers: list, routers: list[Router], other
 async def _arrive(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
     model.count += 1
     conversation, score = f"c{model.count}", queue_score(model.clock, VIP_WEIGHT * op[1])
-    await router.enqueue(chat(conversation, score, queue_id=op[2]))
+    routed = chat(conversation, score, queue_id=op[2])
     model.waiting[conversation] = model.scores[conversation] = score
     model.queue[conversation] = op[2]
+    if op[3]:
+        _, offers = await router.enqueue_and_match(routed, [queue_trigger(op[2], "chat")])
+        await _check_offers(model, offers, routers)
+    else:
+        await router.enqueue(routed)
 
 
 async def _state(model: Model, router: Router, routers: list[Router], op: tuple) -> None:
-    _, agent, new_state, capacity = op
-    await set_agent(router, agent, new_state, capacity, memberships(SKILLS[agent], QUEUE_SET))
+    _, agent, new_state, capacity, at_once = op
+    offers = await set_agent(router, agent, new_state, capacity, memberships(SKILLS[agent], QUEUE_SET),
+                             match=at_once)
     model.capacity[agent] = capacity
+    await _check_offers(model, offers, routers)
     if new_state != "ready":  # as the pipeline does: open offers go back to the queue
         for conversation in [c for c, a in model.offered.items() if a == agent]:
             await _decline(model, router, conversation)
@@ -207,9 +216,11 @@ async def _scenario(url: str, ops: list[tuple]) -> None:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
-@example(ops=[("arrive", 0, "sales"), ("arrive", 0, "sales"), ("state", "a1", "ready", 1), ("match", 0, "*"),
-              ("match", 1, "a1")])  # a freed-agent match for an agent already full
-@example(ops=[("arrive", 0, "tech"), ("arrive", 2, "sales"), ("state", "a3", "ready", 1), ("match", 0, "a3"),
-              ("accept", 0, True), ("resolve", 0, True)])  # release and match in one step
+@example(ops=[("arrive", 0, "sales", False), ("arrive", 0, "sales", False), ("state", "a1", "ready", 1, False),
+              ("match", 0, "*"), ("match", 1, "a1")])  # a freed-agent match for an agent already full
+@example(ops=[("arrive", 0, "tech", False), ("arrive", 2, "sales", False), ("state", "a3", "ready", 1, False),
+              ("match", 0, "a3"), ("accept", 0, True), ("resolve", 0, True)])  # release and match in one step
+@example(ops=[("arrive", 0, "tech", False), ("arrive", 2, "tech", False), ("state", "a3", "ready", 2, True),
+              ("arrive", 1, "sales", True), ("state", "a2", "ready", 1, True)])  # matched as they happen
 def test_routing_invariants_hold_for_any_sequence(redis_server: RedisServer, ops: list[tuple]) -> None:
     asyncio.run(_scenario(redis_server.url, ops))
