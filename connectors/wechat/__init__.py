@@ -1,0 +1,1 @@
+"""WeChat Official Account: callback security, the XML formats, and the platform API."""
