@@ -65,7 +65,8 @@ class Refusal:
         return f"{self.why}_{self.outside.value}"
 
 
-def _lang(contact: Contact) -> str:
+def lang_of(contact: Contact) -> str:
+    """"zh" or "en": the language the hub speaks to this contact in."""
     return "zh" if (contact.locale or "").lower().startswith("zh") else "en"
 
 
@@ -107,12 +108,12 @@ class Acd:
         hours = queue.hours
         if not is_open(queue, utcnow()):
             assert hours is not None
-            lang = _lang(contact)
+            lang = lang_of(contact)
             text = hours.announcement or TEXTS["closed"][lang]
             return Refusal("closed", hours.outside, _join(lang, text, TEXTS[hours.outside][lang]))
         if queue.max_length is not None and await self.pipeline.router.waiting(queue.id) >= queue.max_length:
             outside = hours.outside if hours is not None else Outside.BOT_ONLY
-            lang = _lang(contact)
+            lang = lang_of(contact)
             then = TEXTS["try_later" if outside is Outside.BOT_ONLY else outside][lang]
             return Refusal("full", outside, _join(lang, TEXTS["full"][lang], then))
         return None
@@ -126,7 +127,7 @@ class Acd:
         if step.offer is None or step.offer is Outside.BOT_ONLY:
             return
         conversation = await self.pipeline.store.get_conversation(moved.conversation_id)
-        lang = _lang(await self.pipeline.store.get_contact(conversation.contact_id))
+        lang = lang_of(await self.pipeline.store.get_contact(conversation.contact_id))
         text = _join(lang, TEXTS["long_wait"][lang], TEXTS["leave_" + step.offer.value][lang])
         await self.pipeline.say(conversation, Role.SYSTEM, text)
 

@@ -19,6 +19,9 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     external_id: str | None = None  # the channel's own id for the message: resends dedupe on it
     client_id: str | None = None  # the sender's id for it, echoed in the message event
     contact_id: str | None = None  # the session's contact: its first message begins the conversation
+    meta: dict[str, str] = {}  # the channel's details, kept with the message (see Message.meta)
+    queue_id: str | None = None  # the customer asked for a person in this queue (a WeChat menu key)
+    readable: bool = True  # False: nothing the bot can read (a picture, a type the channel does not know)
 
 
 class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,6 +31,7 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     message_id: str
     role: Role
     text: str
+    to: str  # the contact's address on the channel (their identity's external id)
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,7 +39,8 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
 
     message_id: str
     delivered: bool
-    detail: str | None = None
+    detail: str | None = None  # for the agent, when it was not delivered
+    reason: str | None = None  # a stable code for that ("outside_window", "too_many_messages", "unavailable")
 
 
 class Turn(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,6 +97,7 @@ class MessageEvent(msgspec.Struct, tag="message", tag_field="type", kw_only=True
     client_id: str | None = None
     source: str | None = None
     internal: bool = False  # staff only (whispers): never on the customer's socket
+    meta: dict[str, str] = {}  # the channel's details (see Message.meta)
 
 
 class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, omit_defaults=True):
@@ -137,7 +143,17 @@ class AgentStateEvent(msgspec.Struct, tag="agent_state", tag_field="type", kw_on
     until: str | None = None  # wrap-up: when it ends by itself
 
 
-Event = MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent
+class UndeliveredEvent(msgspec.Struct, tag="undelivered", tag_field="type", kw_only=True, omit_defaults=True):
+    """A message the channel did not take (WeChat: outside the 48-hour window...), for the agent."""
+
+    conversation_id: str
+    message_id: str
+    reason: str
+    detail: str
+
+
+Event = (MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent
+         | UndeliveredEvent)
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):
@@ -166,7 +182,9 @@ class ChatHub(Protocol):
         known_conversation_id: str | None = None,
     ) -> Session: ...
 
-    async def receive(self, inbound: InboundMessage) -> Receipt: ...
+    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
+        """Store the customer's message, then do what follows (the bot's answer...). ``on_stored`` is called
+        as soon as the store committed it, for a channel that must acknowledge before the rest is done."""
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
         """Store the customer's verdict on a bot answer (NotFound if there is no such answer)."""
@@ -174,3 +192,32 @@ class ChatHub(Protocol):
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
 
     async def unwatch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
+
+
+class ContactSession(msgspec.Struct, frozen=True, kw_only=True):
+    """A push channel's customer: their contact and the conversation their next message goes to."""
+
+    contact_id: str
+    conversation_id: str
+    created: bool  # the contact is new
+
+
+class PushHub(Protocol):
+    """What a push connector (replies through the vendor's API) may ask of the hub."""
+
+    async def contact_session(self, channel: Channel, external_id: str, locale: str | None = None,
+                              attributes: dict[str, str] | None = None, name: str | None = None) -> ContactSession:
+        """Find the contact by their address on the channel (or make them), with ``attributes`` merged in
+        and ``name`` given them if they have none."""
+
+    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
+        ...
+
+    async def undelivered(self, conversation_id: str, delivery: Delivery) -> None:
+        """A message the connector had taken (held for a passive reply) could not be delivered after all."""
+
+
+class Sender(Protocol):
+    """Sends what the hub stored to the customer (a push connector)."""
+
+    async def send(self, outbound: OutboundMessage) -> Delivery: ...

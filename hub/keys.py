@@ -62,6 +62,21 @@ def rate_limit(scope: str, key: str) -> str:
     return f"{PREFIX}rl:{scope}:{key}"
 
 
+def api_token(channel: str, account: str) -> str:
+    """A channel's API access token, shared by every process (WeChat: per appid)."""
+    return f"{PREFIX}tok:{channel}:{account}"
+
+
+def api_token_lock(channel: str, account: str) -> str:
+    """Held by the one process fetching that token."""
+    return f"{PREFIX}tok:{channel}:{account}:lock"
+
+
+def callback_seen(channel: str, key: str) -> str:
+    """A vendor callback already taken (retries dedupe on it): its reply once there is one."""
+    return f"{PREFIX}seen:{channel}:{key}"
+
+
 def conversation_events(conversation_id: str) -> str:
     return f"{PREFIX}ev:conv:{conversation_id}"
 

@@ -70,6 +70,7 @@ class Contact(msgspec.Struct, kw_only=True):
     vip: int = 0  # 0-5 (the red list): each level moves the contact ahead in the queue
     blocked: bool = False  # the blacklist: never reaches an agent
     note: str | None = None  # why, for supervisors
+    attributes: dict[str, str] = {}  # what channels tell of them (a WeChat follower's QR scene, subscribed)
 
 
 class ContactIdentity(msgspec.Struct, kw_only=True):
@@ -121,6 +122,7 @@ class Message(msgspec.Struct, kw_only=True):
     author_id: str | None = None
     source: str | None = None  # bot messages: the article_id@version answered from, or "rephrase"
     internal: bool = False  # for staff only (a supervisor's whisper): never shown or sent to the customer
+    meta: dict[str, str] = {}  # the channel's details (a WeChat image's pic_url and media_id, a location...)
 
 
 class User(msgspec.Struct, kw_only=True):

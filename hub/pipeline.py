@@ -24,6 +24,8 @@ from hub.bot_turns import BotTurns
 from hub.bus import Bus
 from hub.envelopes import (
     AgentStateEvent,
+    ContactSession,
+    Delivery,
     Event,
     InboundMessage,
     MessageEvent,
@@ -53,6 +55,7 @@ from hub.models import (
     iso,
     utcnow,
 )
+from hub.outbound import Outbound
 from hub.presence import Presence
 from hub.routing import Offer, Router
 from hub.routing.queues import MEDIA, Outside
@@ -89,6 +92,7 @@ class Pipeline:
         self.wallboard = Wallboard(store, router, settings.service_level_s)
         self.turns = BotTurns(self)
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
+        self.outbound = Outbound(self)
         self.acd = Acd(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
@@ -120,7 +124,7 @@ class Pipeline:
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
             text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
-            source=message.source, internal=message.internal,
+            source=message.source, internal=message.internal, meta=message.meta,
         )
 
     async def status_event(self, conversation: Conversation, reason: str | None = None,
@@ -166,6 +170,34 @@ class Pipeline:
         return Session(conversation_id=conversation.id, contact_id=conversation.contact_id, token=token,
                        history=history, status=await self.status_event(conversation))
 
+    async def contact_session(self, channel: Channel, external_id: str, locale: str | None = None,
+                              attributes: dict[str, str] | None = None, name: str | None = None) -> ContactSession:
+        """A push channel's customer by their address there (made on first contact), with ``attributes``
+        merged into what we know of them (and ``name``, if they had none), and the conversation their next
+        message goes to."""
+        identity = await self.store.find_identity(channel, external_id)
+        created = identity is None
+        if identity is None:
+            try:
+                contact = await self._new_contact(channel, external_id, None, locale)
+            except Conflict:  # a concurrent first message made them
+                identity = await self.store.find_identity(channel, external_id)
+                if identity is None:
+                    raise
+                contact, created = await self.store.get_contact(identity.contact_id), False
+        else:
+            contact = await self.store.get_contact(identity.contact_id)
+        merged = {**contact.attributes, **(attributes or {})}
+        if merged != contact.attributes or (name and not contact.name):
+            await self.store.update_contact(msgspec.structs.replace(contact, attributes=merged,
+                                                                    name=contact.name or name))
+        conversation = await self.store.latest_conversation(contact.id, channel) \
+            or self._unsaved_conversation(contact.id, channel)
+        return ContactSession(contact_id=contact.id, conversation_id=conversation.id, created=created)
+
+    async def undelivered(self, conversation_id: str, delivery: Delivery) -> None:
+        await self.outbound.undelivered(await self.store.get_conversation(conversation_id), delivery)
+
     async def _new_contact(self, channel: Channel, external_id: str, name: str | None,
                            locale: str | None) -> Contact:
         now = utcnow()
@@ -206,21 +238,28 @@ class Pipeline:
         await self._announce(reopened, "reopened")
         return reopened
 
-    async def receive(self, inbound: InboundMessage) -> Receipt:
+    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
         message = Message(id=new_id(), conversation_id=inbound.conversation_id, seq=0, role=Role.CUSTOMER,
                           text=inbound.text, channel=inbound.channel, created_at=utcnow(),
-                          external_id=inbound.external_id)
+                          external_id=inbound.external_id, meta=inbound.meta)
         appended = await self._append_customer(message, inbound.contact_id)
         stored, conversation = appended.message, appended.conversation
+        receipt = Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
+        if on_stored is not None:
+            on_stored(receipt)
         if appended.created and conversation is not None:
             await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
-            if conversation.state is S.BOT:
+            if conversation.state is S.BOT and inbound.queue_id is not None:
+                await self.handoff(conversation, "customer_request", queue_id=inbound.queue_id)
+            elif conversation.state is S.BOT and not inbound.readable:
+                await self.outbound.unreadable(conversation)
+            elif conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
             elif conversation.state is S.ASSIGNED and conversation.agent_id:
                 self.assisting.later(self.assisting.push(conversation.agent_id, conversation, stored))
         else:
             await self._resume_turn(stored)
-        return Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
+        return receipt
 
     async def _append_customer(self, message: Message, contact_id: str | None) -> Appended:
         """Append to the session's conversation: begin it with its first message, reopen it, or, past
@@ -266,6 +305,7 @@ class Pipeline:
             id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=text,
             channel=conversation.channel, created_at=utcnow(), source=source))).message
         await self.publish(await self.message_event(message), conversation.id, None)
+        await self.outbound.push(conversation, message)
         return message
 
     async def handoff(self, conversation: Conversation, reason: str, summary: str | None = None,
@@ -297,6 +337,7 @@ class Pipeline:
             return  # another message of the same turn already handed it off
         position, offers = await self._enqueue(queued)
         await self._announce_queued(queued, reason, position)
+        await self.outbound.queued(queued, position)
         await self.deliver_offers(offers)
 
     async def _enqueue(self, queued: Conversation, freed: Sequence[str] = ()) -> tuple[int | None, list[Offer]]:
@@ -426,6 +467,7 @@ class Pipeline:
             raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
         event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
         await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
+        await self.outbound.assigned(conversation, await self._name_of(user.id))
         self.queue_changed.set()
         self.assisting.later(self.assisting.on_accept(user.id, conversation))
         return conversation
@@ -467,6 +509,7 @@ class Pipeline:
         event = await self.message_event(appended.message, client_id)
         if appended.created:
             await self.publish(event, conversation.id, None)
+            await self.outbound.push(conversation, appended.message)
         return event
 
     async def _writable_by(self, user: User, conversation_id: str) -> Conversation:
@@ -503,6 +546,7 @@ class Pipeline:
             "updated_at": now}, expect_agent=conversation.agent_id)
         freed = await self._leave_routing(conversation)
         await self._announce(resolved)
+        await self.outbound.resolved(resolved)
         await self.acd.remember_agent(conversation)
         self.queue_changed.set()
         if self.settings.wrap_up_s and conversation.agent_id == user.id and user.agent_state is AgentState.READY:
@@ -525,6 +569,7 @@ class Pipeline:
             "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
         position, offers = await self._enqueue(queued, [release_trigger(user.id, MEDIA[conversation.channel])])
         await self._announce_queued(queued, "transfer", position)
+        await self.outbound.queued(queued, position)
         await self.deliver_offers(offers)
         return queued
 

@@ -62,7 +62,7 @@ class Runtime:
     async def start(self) -> None:
         await self.store.open()
         redis = await self.coordination.start()
-        scripts = Scripts(redis)
+        scripts = self.scripts = Scripts(redis)
         self.limiter = RateLimiter(scripts)
         self.bus = Bus(redis)
         await self.bus.start()

@@ -17,7 +17,7 @@ from hub import keys
 ROUTING = ("enqueue", "position", "match", "accept", "withdraw", "drop", "release", "set_state", "correct_load",
            "promote", "configure")
 MATCHING = ("match", "set_state", "enqueue")
-NAMES = (*ROUTING, "rate_limit")
+NAMES = (*ROUTING, "rate_limit", "compare_delete")
 
 
 def _read(name: str) -> str:

@@ -75,6 +75,7 @@ class Settings:
     email_capacity: int = 5
     wrap_up_s: int = 0  # after resolving, the agent is in wrap-up this long (0: straight back to ready)
     queues_file: Path | None = None  # queues (YAML/JSON); None: one queue for every channel
+    wechat_file: Path | None = None  # WeChat Official Accounts (YAML/JSON); None: no WeChat channel
     reopen_window_s: int = 24 * 3600
     offer_timeout_s: float = 30.0
     ws_rate_per_s: float = 20.0
@@ -120,6 +121,7 @@ class Settings:
             email_capacity=_int(env, "HUB_EMAIL_CAPACITY", 5, minimum=1),
             wrap_up_s=_int(env, "HUB_WRAP_UP_S", 0),
             queues_file=Path(path) if (path := _text(env, "HUB_QUEUES_FILE")) else None,
+            wechat_file=Path(path) if (path := _text(env, "HUB_WECHAT_FILE")) else None,
             reopen_window_s=_int(env, "HUB_REOPEN_WINDOW_S", 24 * 3600),
             offer_timeout_s=_float(env, "HUB_OFFER_TIMEOUT_S", 30.0),
             ws_rate_per_s=_float(env, "HUB_WS_RATE_PER_S", 20.0),

@@ -74,6 +74,10 @@ class Store(ABC):
     async def find_identity(self, channel: Channel, external_id: str) -> ContactIdentity | None: ...
 
     @abstractmethod
+    async def identity_of(self, contact_id: str, channel: Channel) -> ContactIdentity | None:
+        """The contact's address on a channel (the first one, should they have several)."""
+
+    @abstractmethod
     async def get_contact(self, contact_id: str) -> Contact: ...
 
     @abstractmethod

@@ -143,6 +143,10 @@ class MongoStore(Store):
         query = {"channel": channel, "external_id": external_id}
         return await self._one("identities", query, ContactIdentity)
 
+    async def identity_of(self, contact_id: str, channel: Channel) -> ContactIdentity | None:
+        query = {"contact_id": contact_id, "channel": channel}
+        return await self._one("identities", query, ContactIdentity, sort=[("created_at", ASCENDING)])
+
     async def get_contact(self, contact_id: str) -> Contact:
         return await self._get("contacts", contact_id, Contact, "contact")
 

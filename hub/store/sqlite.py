@@ -167,6 +167,10 @@ class SQLiteStore(Store):
         sql = "SELECT doc FROM identities WHERE channel = ? AND external_id = ?"
         return await self._fetch_one(sql, (channel, external_id), ContactIdentity)
 
+    async def identity_of(self, contact_id: str, channel: Channel) -> ContactIdentity | None:
+        sql = "SELECT doc FROM identities WHERE contact_id = ? AND channel = ? ORDER BY rowid LIMIT 1"
+        return await self._fetch_one(sql, (contact_id, channel), ContactIdentity)
+
     async def get_contact(self, contact_id: str) -> Contact:
         found = await self._fetch_one("SELECT doc FROM contacts WHERE id = ?", (contact_id,), Contact)
         if found is None:

@@ -81,6 +81,10 @@ async def test_a_contact_can_have_identities_on_several_channels(store: Store) -
     assert found is not None and found.contact_id == contact.id
     with pytest.raises(Conflict):
         await store.add_identity(wechat)
+    assert await store.identity_of(contact.id, Channel.WECHAT) == wechat  # the address replies go to
+    webchat = await store.identity_of(contact.id, Channel.WEBCHAT)
+    assert webchat is not None and webchat.contact_id == contact.id and webchat.external_id != "openid-9"
+    assert await store.identity_of(contact.id, Channel.EMAIL) is None
 
 
 async def test_missing_rows_raise_not_found(store: Store) -> None:

@@ -43,6 +43,7 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -194,14 +195,21 @@ class FakeWeChat:
 
     async def wait_sent(self, count: int, timeout: float = 5.0) -> list[SentMessage]:
         """Every message delivered, once there are at least ``count``; TimeoutError after ``timeout`` seconds."""
+        return await self._wait_for(lambda: list(self.sent), count, timeout)
 
+    async def wait_sent_to(self, openid: str, count: int, timeout: float = 5.0) -> list[SentMessage]:
+        """The messages delivered to one follower, once there are at least ``count``."""
+        return await self._wait_for(lambda: [m for m in self.sent if m.touser == openid], count, timeout)
+
+    async def _wait_for(self, select: Callable[[], list[SentMessage]], count: int,
+                        timeout: float) -> list[SentMessage]:
         def arrived() -> bool:
             with self._sent_changed:
-                return self._sent_changed.wait_for(lambda: len(self.sent) >= count, timeout)
+                return self._sent_changed.wait_for(lambda: len(select()) >= count, timeout)
 
         if not await asyncio.to_thread(arrived):
-            raise TimeoutError(f"{len(self.sent)} of {count} messages reached the fake WeChat in {timeout} s")
-        return list(self.sent)
+            raise TimeoutError(f"{len(select())} of {count} messages reached the fake WeChat in {timeout} s")
+        return select()
 
     # -- the protocol ----------------------------------------------------------------------------------------
 

@@ -28,6 +28,12 @@
       sessionEnded: "Your session has ended; please sign in again.", withdrawn: "Offer withdrawn: {name}",
       suggested: "Suggested replies", use: "Use", useLabel: "Use the suggested reply “{title}”", draft: "Draft",
       whisperFrom: "Whisper from {name} (the customer does not see it)",
+      notDelivered: "Not delivered", picture: "Open the picture",
+      channel_webchat: "Web chat", channel_wechat: "WeChat", channel_email: "Email", channel_voice: "Voice",
+      undelivered_outside_window: "Not delivered: the customer has not written for 48 hours, and WeChat takes no " +
+        "more messages to them until they do.",
+      undelivered_too_many_messages: "Not delivered: WeChat's limit of messages to this customer was reached.",
+      undelivered_other: "Not delivered to the customer ({reason}).",
     },
     zh: {
       title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
@@ -48,6 +54,11 @@
       sessionEnded: "登录已失效，请重新登录。", withdrawn: "对话请求已撤回：{name}",
       suggested: "推荐回复", use: "使用", useLabel: "使用推荐回复“{title}”", draft: "草稿",
       whisperFrom: "{name} 的悄悄话（客户看不到）",
+      notDelivered: "未送达", picture: "查看图片",
+      channel_webchat: "网页聊天", channel_wechat: "微信", channel_email: "邮件", channel_voice: "语音",
+      undelivered_outside_window: "未送达：客户已超过 48 小时未发消息，在客户再次发消息之前微信不接受继续发送。",
+      undelivered_too_many_messages: "未送达：已达到微信对该客户的消息条数上限。",
+      undelivered_other: "未能送达客户（{reason}）。",
     },
   };
 
@@ -248,6 +259,7 @@
       case "status": return onStatus(frame);
       case "agent_state": return onAgentState(frame);
       case "suggestions": return onSuggestions(frame);
+      case "undelivered": return onUndelivered(frame);
       case "error": return showAlert(frame.detail);
       default: return undefined; // ack, pong
     }
@@ -328,7 +340,7 @@
     li.setAttribute("aria-labelledby", "offer-" + id);
     const title = el("h3", null, contactName(offer.contact, id) + " ");
     title.id = "offer-" + id;
-    title.appendChild(el("span", "chan", "· " + offer.channel));
+    title.appendChild(el("span", "chan", "· " + channelLabel(offer.channel)));
     li.appendChild(title);
     if (offer.preview) li.appendChild(el("p", "preview", "“" + offer.preview + "”"));
     if (offer.summary) li.appendChild(el("p", "summary", offer.summary));
@@ -391,7 +403,7 @@
   function entryOf(id) {
     if (!S.convs.has(id)) {
       S.convs.set(id, { id, name: null, channel: "", state: "assigned", unread: 0, lastSeq: 0, seen: new Set(),
-        shown: [] });
+        shown: [], undelivered: new Set() });
     }
     return S.convs.get(id);
   }
@@ -436,7 +448,7 @@
       button.dataset.conv = entry.id;
       button.setAttribute("aria-current", String(entry.id === S.selected));
       button.appendChild(el("span", "name", contactName(entry.name, entry.id)));
-      button.appendChild(el("span", "chan", entry.channel));
+      button.appendChild(el("span", "chan", channelLabel(entry.channel)));
       if (entry.unread) {
         const badge = el("span", "unread", String(entry.unread));
         badge.setAttribute("aria-label", t("unread", { n: entry.unread }));
@@ -511,11 +523,42 @@
     drawMessage(entry, msg);
   }
 
+  function channelLabel(channel) {
+    return channel && STRINGS[S.lang]["channel_" + channel] ? t("channel_" + channel) : channel;
+  }
+
+  function undeliveredText(reason) {
+    const key = "undelivered_" + reason;
+    return STRINGS[S.lang][key] ? t(key) : t("undelivered_other", { reason });
+  }
+
+  function markUndelivered(messageId) {
+    const node = $("log").querySelector('[data-id="' + CSS.escape(messageId) + '"]');
+    if (!node || node.classList.contains("undelivered")) return;
+    node.classList.add("undelivered");
+    node.appendChild(el("span", "meta warn", t("notDelivered")));
+  }
+
+  function onUndelivered(frame) {
+    const entry = S.convs.get(frame.conversation_id);
+    if (entry) entry.undelivered.add(frame.message_id);
+    if (S.selected === frame.conversation_id) markUndelivered(frame.message_id);
+  }
+
   function drawMessage(entry, msg) {
-    const node = el("div", "msg " + msg.role);
+    const meta = msg.meta || {};
+    const node = el("div", "msg " + msg.role + (meta.undelivered ? " note" : ""));
     node.dataset.seq = msg.seq;
+    node.dataset.id = msg.id;
     if (msg.role !== "system") node.appendChild(el("span", "who", roleLabel(msg, entry)));
-    node.appendChild(el("div", "bubble", msg.text));
+    node.appendChild(el("div", "bubble", meta.undelivered ? undeliveredText(meta.reason) : msg.text));
+    if (meta.pic_url && /^https?:/.test(meta.pic_url)) {
+      const link = el("a", "attachment", t("picture"));
+      link.href = meta.pic_url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      node.appendChild(link);
+    }
     const time = new Date(msg.created_at);
     node.appendChild(el("span", "meta", isNaN(time) ? "" :
       time.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" })));
@@ -523,6 +566,9 @@
     const later = Array.from(log.children).find((n) => Number(n.dataset.seq) > msg.seq);
     log.insertBefore(node, later || null);
     if (!later) log.scrollTop = log.scrollHeight;
+    if (meta.undelivered) entry.undelivered.add(meta.undelivered);
+    if (entry.undelivered.has(msg.id)) markUndelivered(msg.id);
+    if (meta.undelivered) markUndelivered(meta.undelivered);
   }
 
   function renderPane() {
@@ -531,7 +577,8 @@
     $("pane-body").hidden = !entry;
     if (!entry) return;
     $("pane-title").textContent = contactName(entry.name, entry.id);
-    $("pane-state").textContent = [entry.channel, t("state_" + entry.state)].filter(Boolean).join(" · ");
+    $("pane-state").textContent = [channelLabel(entry.channel), t("state_" + entry.state)].filter(Boolean)
+      .join(" · ");
     const open = entry.state === "assigned";
     ["transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
     $("reply-form").querySelector("button").disabled = !open;
