@@ -21,6 +21,7 @@ from hub.models import Channel
 from hub.settings import Settings
 from hub.store import Store
 from kb.articles import ArticleVersion
+from kb.batching import QueryBatcher
 from kb.retriever import Found, Retriever
 from kb.synonyms import Synonyms
 
@@ -49,6 +50,7 @@ class LiveKnowledge:
         self._generation: bytes | str | None = None
         self._lock = asyncio.Lock()
         self._embedder: Embedder | None = None
+        self._batcher: QueryBatcher | None = None
         self._cache: VectorCache | None = None
 
     @property
@@ -60,10 +62,13 @@ class LiveKnowledge:
         return self._retriever.size if self._retriever is not None else 0
 
     async def search(self, text: str, channel: Channel | None = None, k: int = 5) -> Found:
-        retriever = self._retriever
-        if retriever is None or retriever.size == 0:
+        """Concurrent searches share their query embeddings' forward passes (kb.batching)."""
+        retriever, batcher = self._retriever, self._batcher
+        query = retriever.query_of(text) if retriever is not None and retriever.size else None
+        if retriever is None or batcher is None or query is None:
             return Found([], float("-inf"))
-        return await asyncio.to_thread(retriever.search, text, channel, None, k)
+        vector = await batcher.encode(query)
+        return await asyncio.to_thread(retriever.search_vector, query, vector, channel, None, k)
 
     async def changed(self) -> None:
         """This process changed the live KB: rebuild now, and tell the other processes."""
@@ -97,6 +102,7 @@ class LiveKnowledge:
             from kb.vectorcache import VectorCache
 
             self._embedder = Embedder(self._settings.kb_model_dir)
+            self._batcher = QueryBatcher(self._embedder.encode_queries)
             self._cache = VectorCache(self._embedder, self.cache_path)
         synonyms = Synonyms(groups)
         retriever = Retriever(self._embedder, versions, synonyms, self._cache, self._settings.kb_exact_limit)

@@ -43,6 +43,15 @@ class Embedder:
             vector = torch.nn.functional.normalize(vector, dim=0)
         return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries' unit vectors in one forward pass (the way ``encode_one`` goes), one row each."""
+        import torch
+
+        with torch.inference_mode():
+            features = self._model.preprocess(texts)
+            vectors = torch.nn.functional.normalize(self._model.forward(features)["sentence_embedding"], dim=1)
+        return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (so inner product is cosine similarity)."""
         vectors = self._model.encode(texts, batch_size=self._batch_size, normalize_embeddings=True,

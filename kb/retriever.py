@@ -79,11 +79,14 @@ class Retriever:
         return self._index.index_kind if self._index is not None else "empty"
 
     def search(self, text: str, channel: Channel | None = None, now: datetime | None = None, k: int = 5) -> Found:
-        if self._index is None or self._embedder is None or not text.strip():
+        query = self.query_of(text)
+        if self._index is None or self._embedder is None or query is None:
             return Found([], float("-inf"))
-        query = self.synonyms.apply(text)
-        vector = self._embedder.encode_one(query)
-        return self.search_vector(query, vector, channel, now, k)
+        return self.search_vector(query, self._embedder.encode_one(query), channel, now, k)
+
+    def query_of(self, text: str) -> str | None:
+        """What is searched for ``text`` (its synonyms made canonical), or None when there is nothing to search."""
+        return self.synonyms.apply(text) if self._index is not None and text.strip() else None
 
     def search_vector(self, query: str, vector: np.ndarray, channel: Channel | None = None,
                       now: datetime | None = None, k: int = 5) -> Found:

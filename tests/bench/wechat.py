@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +63,7 @@ async def _callbacks(followers: list[Follower], count: int) -> tuple[float, list
 
 
 async def main(out: Path) -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would time the terminal
     with FakeWeChat() as api, tempfile.TemporaryDirectory(prefix="hub-bench-wechat-") as tmp:
         account = account_config("bench", api.appid, api.secret, api.base_url, "safe")
         accounts_file = Path(tmp) / "wechat.json"

@@ -89,3 +89,4 @@ def test_one_query_is_embedded_the_same_fast_way_as_in_a_batch(embedder: Embedde
     batch = embedder.encode(texts)
     for text, vector in zip(texts, batch, strict=True):
         assert np.allclose(embedder.encode_one(text), vector, atol=1e-5)
+    assert np.allclose(embedder.encode_queries(texts), batch, atol=1e-5)  # concurrent searches' batches
