@@ -108,6 +108,9 @@ class Conversation(msgspec.Struct, kw_only=True):
     wanted_until: datetime | None = None  # ... until then; after that, to anyone in the queue
     handoff_summary: str | None = None  # what the bot tells the agent who takes over
     handoff_suggestions: list[Suggested] = []
+    csat: int | None = None  # the customer's satisfaction rating at the end (1-5), when they gave one
+    csat_comment: str | None = None
+    rated_at: datetime | None = None
 
 
 class Message(msgspec.Struct, kw_only=True):
