@@ -108,6 +108,7 @@ class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, 
     agent: str | None = None
     reason: str | None = None
     last_seq: int | None = None  # on assignment: the agent's sockets catch up from here
+    csat: int | None = None  # resolved: the customer's rating, once given (the widget asks until then)
 
 
 class OfferEvent(msgspec.Struct, tag="offer", tag_field="type", kw_only=True, omit_defaults=True):
@@ -188,6 +189,9 @@ class ChatHub(Protocol):
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
         """Store the customer's verdict on a bot answer (NotFound if there is no such answer)."""
+
+    async def rate_conversation(self, conversation_id: str, rating: int, comment: str | None) -> None:
+        """Keep the customer's 1-5 rating of a resolved conversation (Conflict: not resolved, or rated)."""
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
 

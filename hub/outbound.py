@@ -26,8 +26,10 @@ NOTICES = {
     "queued": {"en": "Connecting you to an agent; please wait.", "zh": "正在为您转接人工客服，请稍候。"},
     "position": {"en": " You are number {position} in the queue.", "zh": "您前面还有 {ahead} 位。"},
     "assigned": {"en": "{agent} will help you now.", "zh": "客服{agent}为您服务。"},
-    "resolved": {"en": "This conversation is closed. Thank you for contacting us.",
-                 "zh": "本次服务已结束，感谢您的咨询。"},
+    "resolved": {"en": "This conversation is closed. Thank you for contacting us. Please rate it: reply with a "
+                       "number from 1 to 5 (5 = very satisfied).",
+                 "zh": "本次服务已结束，感谢您的咨询。请回复数字 1-5 为本次服务打分（5 为非常满意）。"},
+    "rated": {"en": "Thank you for your rating!", "zh": "感谢您的评价！"},
     "unreadable": {"en": "I can only read text messages for now. To talk to a person, say \"agent\".",
                    "zh": "我目前只能阅读文字消息。如需人工客服，请回复“转人工”。"},
 }
@@ -78,6 +80,9 @@ class Outbound:
 
     async def resolved(self, conversation: Conversation) -> None:
         await self._notice(conversation, "resolved")
+
+    async def rated(self, conversation: Conversation) -> None:
+        await self._notice(conversation, "rated")
 
     async def unreadable(self, conversation: Conversation) -> None:
         """The bot got something it cannot read (a picture, an unknown type): it says so."""

@@ -60,6 +60,7 @@ from hub.presence import Presence
 from hub.routing import Offer, Router
 from hub.routing.queues import MEDIA, Outside
 from hub.routing.router import EVERY_QUEUE, release_trigger
+from hub.satisfaction import Satisfaction
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import Appended
@@ -93,6 +94,7 @@ class Pipeline:
         self.turns = BotTurns(self)
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
         self.outbound = Outbound(self)
+        self.satisfaction = Satisfaction(self)
         self.acd = Acd(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
@@ -136,7 +138,8 @@ class Pipeline:
         agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
             conversation.agent_id else None
         return StatusEvent(conversation_id=conversation.id, state=conversation.state,
-                           queue_position=position, estimated_wait_s=wait, agent=agent, reason=reason)
+                           queue_position=position, estimated_wait_s=wait, agent=agent, reason=reason,
+                           csat=conversation.csat)
 
     async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
         """Tell everyone following the conversation (its customer's and its agent's sockets)."""
@@ -274,7 +277,15 @@ class Pipeline:
         except Conflict as exc:
             if exc.code != "conversation_resolved":
                 raise
-            current = await self._reopen_or_renew(await self.store.get_conversation(message.conversation_id))
+            resolved = await self.store.get_conversation(message.conversation_id)
+            rating = self.satisfaction.rating_in(resolved, message.text)
+            if rating is not None:  # the answer to "please rate us": kept with the resolved conversation
+                appended = await self.store.add_message(message)
+                if appended.created:
+                    await self.satisfaction.rate(resolved.id, rating)
+                    await self.outbound.rated(resolved)
+                return appended
+            current = await self._reopen_or_renew(resolved)
             return await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
 
     async def _resume_turn(self, resent: Message) -> None:
@@ -296,6 +307,9 @@ class Pipeline:
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
         await self.turns.feedback(conversation_id, message_id, helpful, comment)
+
+    async def rate_conversation(self, conversation_id: str, rating: int, comment: str | None) -> None:
+        await self.satisfaction.rate(conversation_id, rating, comment)
 
     async def latest_assistance(self, user: User, conversation_id: str) -> SuggestionsEvent:
         return await self.assisting.latest(await self._assigned_to(user, conversation_id))

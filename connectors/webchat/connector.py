@@ -24,6 +24,8 @@ from connectors.webchat.payloads import (
     ProtocolError,
     Rate,
     Say,
+    Survey,
+    SurveyReceived,
     Welcome,
     client_id_of,
     decode_frame,
@@ -105,6 +107,8 @@ class WebchatConnector:
             await self._say(conn, frame)
         elif isinstance(frame, Rate):
             await self._rate(conn, frame)
+        elif isinstance(frame, Survey):
+            await self._survey(conn, frame)
         elif isinstance(frame, Ping):
             conn.send(Pong())
 
@@ -162,3 +166,9 @@ class WebchatConnector:
             raise ProtocolError("hello_required", "send a hello frame first")
         await self._hub.feedback(conn.conversation_id, rate.message_id, rate.helpful, rate.comment)
         conn.send(FeedbackReceived(message_id=rate.message_id))
+
+    async def _survey(self, conn: _Connection, survey: Survey) -> None:
+        if conn.session is None or conn.conversation_id is None:
+            raise ProtocolError("hello_required", "send a hello frame first")
+        await self._hub.rate_conversation(conn.conversation_id, survey.rating, survey.comment)
+        conn.send(SurveyReceived(conversation_id=conn.conversation_id, rating=survey.rating))

@@ -37,7 +37,15 @@ class Rate(msgspec.Struct, kw_only=True):
     comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
-FRAMES: dict[str, type[msgspec.Struct]] = {"hello": Hello, "message": Say, "ping": Ping, "feedback": Rate}
+class Survey(msgspec.Struct, kw_only=True):
+    """The customer's rating of the whole conversation, once it is resolved."""
+
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+FRAMES: dict[str, type[msgspec.Struct]] = {"hello": Hello, "message": Say, "ping": Ping, "feedback": Rate,
+                                           "survey": Survey}
 
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):
@@ -58,6 +66,11 @@ class Pong(msgspec.Struct, tag="pong", tag_field="type"):
 
 class FeedbackReceived(msgspec.Struct, tag="feedback_received", tag_field="type", kw_only=True):
     message_id: str
+
+
+class SurveyReceived(msgspec.Struct, tag="survey_received", tag_field="type", kw_only=True):
+    conversation_id: str
+    rating: int
 
 
 class ErrorFrame(msgspec.Struct, tag="error", tag_field="type", kw_only=True, omit_defaults=True):

@@ -44,6 +44,8 @@ class ConversationOut(msgspec.Struct):
     created_at: str
     queued_at: str | None
     resolved_at: str | None
+    csat: int | None = None  # the customer's 1-5 rating, once given
+    csat_comment: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -56,7 +58,8 @@ async def _out(request: Request, conversation: Conversation) -> ConversationOut:
         id=conversation.id, contact_id=conversation.contact_id, contact_name=contact.name,
         channel=conversation.channel.value, state=conversation.state.value, agent_id=conversation.agent_id,
         handoff_reason=conversation.handoff_reason, created_at=_iso(conversation.created_at) or "",
-        queued_at=_iso(conversation.queued_at), resolved_at=_iso(conversation.resolved_at))
+        queued_at=_iso(conversation.queued_at), resolved_at=_iso(conversation.resolved_at),
+        csat=conversation.csat, csat_comment=conversation.csat_comment)
 
 
 class ConversationController(Controller):

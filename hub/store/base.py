@@ -32,7 +32,8 @@ from hub.store.knowledge import KnowledgeStore
 
 CONVERSATION_FIELDS = frozenset(
     {"state", "agent_id", "priority", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at",
-     "assigned_at", "resolved_at", "updated_at", "queue_id", "wanted_agent_id", "wanted_until"}
+     "assigned_at", "resolved_at", "updated_at", "queue_id", "wanted_agent_id", "wanted_until", "csat",
+     "csat_comment", "rated_at"}
 )
 
 

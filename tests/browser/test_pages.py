@@ -157,7 +157,21 @@ def test_customer_and_agent_chat(browser: Browser, hub: HubServer, shots: Path) 
         expect(console.get_by_role("textbox", name="回复")).to_be_disabled()
         expect(store.get_by_role("status").filter(has_text="对话已结束")).to_be_visible()
         console.screenshot(path=shots / "console-resolved-zh.png")
+
+        # The satisfaction survey, by keyboard: four stars and a comment.
+        survey = store.get_by_role("group", name="请为本次服务评分")
+        expect(survey).to_be_visible()
         store.screenshot(path=shots / "widget-resolved-zh.png")
+        survey.get_by_role("button", name="提交评分").click()
+        expect(store.locator(".notice")).to_have_text("请先选择 1-5 星。")
+        survey.get_by_label("1 分（满分 5 分）").focus()
+        for _ in range(3):
+            store.keyboard.press("ArrowRight")
+        expect(survey.get_by_label("4 分（满分 5 分）")).to_be_checked()
+        survey.get_by_role("textbox", name="还有什么想告诉我们的？（选填）").fill("回复很快")
+        survey.get_by_role("button", name="提交评分").press("Enter")
+        expect(store.locator(".survey .thanks")).to_have_text("感谢您的评价！")
+        store.screenshot(path=shots / "widget-survey-zh.png")
 
         console.get_by_role("button", name="退出登录").click()
         expect(console.get_by_role("button", name="登录")).to_be_visible()

@@ -288,6 +288,15 @@ async def test_to_an_agent_and_back_through_the_service_api(
     assert note and note[-1]["meta"] == {"undelivered": refused.json()["id"], "reason": "outside_window"}
     resolved = await agent.http.post(f"/api/conversations/{conversation_id}/resolve")
     assert resolved.json()["state"] == ConversationState.RESOLVED
+    closing = await api.wait_sent_to(follower.openid, 3)
+    assert "请回复数字 1-5 为本次服务打分" in _texts(closing)[-1]
+
+    rating = await follower.say("5")  # the answer to "please rate": kept, not a new question
+    assert rating.text == "感谢您的评价！"
+    rated = (await agent.http.get(f"/api/conversations/{conversation_id}")).json()
+    assert (rated["state"], rated["csat"]) == ("resolved", 5)
+    later = await follower.say("5")  # rated already: now it is a message like any other (back to the bot)
+    assert later.text is not None and later.text != "感谢您的评价！"
 
 
 async def test_a_bad_accounts_file_stops_the_start_with_a_clear_error(tmp_path: Path) -> None:

@@ -29,6 +29,8 @@
       you: "You", agent: "Agent", assistant: "Assistant", system: "Notice", unread: "{n} new",
       helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback",
       waitAbout: " (about {m} min)",
+      surveyTitle: "How did we do?", star: "{n} of 5", surveyComment: "Anything to add? (optional)",
+      surveySend: "Send rating", surveyThanks: "Thank you for rating us!", surveyPick: "Choose 1 to 5 stars first.",
     },
     zh: {
       launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
@@ -42,6 +44,8 @@
       you: "我", agent: "客服", assistant: "智能助手", system: "提示", unread: "{n} 条新消息",
       helpful: "有帮助", notHelpful: "没帮助", thanks: "感谢您的反馈",
       waitAbout: "，预计等待约 {m} 分钟",
+      surveyTitle: "请为本次服务评分", star: "{n} 分（满分 5 分）", surveyComment: "还有什么想告诉我们的？（选填）",
+      surveySend: "提交评分", surveyThanks: "感谢您的评价！", surveyPick: "请先选择 1-5 星。",
     },
   };
 
@@ -115,6 +119,20 @@
       border-radius: 12px; background: #fff; color: #33464b; cursor: pointer; }
     .msg .rate button:hover:not(:disabled) { background: #eef4f5; }
     .msg .rate button:disabled { opacity: .5; cursor: default; }
+    .survey { align-self: stretch; margin: 4px 0; padding: 10px 12px; border: 1px solid #d8e0e2; border-radius: 12px;
+              background: #fff; }
+    .survey fieldset { border: 0; margin: 0; padding: 0; }
+    .survey legend { font-weight: 600; margin-bottom: 6px; padding: 0; }
+    .stars { display: flex; gap: 2px; }
+    .stars input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+    .stars label { font-size: 26px; line-height: 1; color: #c9d3d6; cursor: pointer; padding: 0 2px; }
+    .stars label.on { color: #e0a100; }
+    .stars input:focus-visible + label { outline: 2px solid #2b6cb0; outline-offset: 1px; border-radius: 4px; }
+    .survey textarea { width: 100%; margin-top: 8px; padding: 6px 8px; border: 1px solid #c9d3d6; border-radius: 8px;
+                       resize: vertical; min-height: 44px; }
+    .survey button { margin-top: 8px; border: 0; border-radius: 8px; padding: 6px 14px; background: #2f6f68;
+                     color: #fff; cursor: pointer; }
+    .survey .thanks { margin: 0; color: #2a4d49; }
     .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
     .customer { align-self: flex-end; align-items: flex-end; }
@@ -200,6 +218,7 @@
       b.textContent = (b.classList.contains("rate-up") ? "👍 " : "👎 ") + t(b.dataset.label);
     });
     ui.log.querySelectorAll('.rate[data-label="thanks"]').forEach((row) => { row.textContent = t("thanks"); });
+    ui.log.querySelectorAll(".survey").forEach(relabelSurvey);
     ui.log.querySelectorAll(".msg[data-role]").forEach((node) => {
       const who = node.querySelector(".who");
       if (who && !node.dataset.author) who.textContent = roleName(node.dataset.role);
@@ -368,6 +387,7 @@
       case "ack": return onAck(frame);
       case "error": return onError(frame);
       case "feedback_received": return onRated(frame);
+      case "survey_received": return onSurveyed(frame);
       default: return undefined; // pong
     }
   }
@@ -401,8 +421,9 @@
 
   function onError(frame) {
     if (frame.code === "unknown_message" || frame.code === "rate_limited") {  // a rating that did not go through
-      ui.log.querySelectorAll(".rate button:disabled").forEach((b) => { b.disabled = false; });
+      ui.log.querySelectorAll(".rate button:disabled, .survey button:disabled").forEach((b) => { b.disabled = false; });
     }
+    if (frame.code === "already_rated" && S.conv) onSurveyed({ conversation_id: S.conv });
     const entry = frame.client_id ? S.pending.get(frame.client_id) : null;
     if (entry) {
       entry.failed = true;
@@ -430,6 +451,67 @@
     if (S.conv && frame.conversation_id !== S.conv) return;
     S.status = frame;
     renderStatus();
+    if (frame.state === "resolved" && frame.csat == null) showSurvey(frame.conversation_id);
+  }
+
+  // ----- the satisfaction survey, once the conversation is resolved ------------------------------
+  function showSurvey(conversationId) {
+    if (ui.log.querySelector('.survey[data-conversation="' + conversationId + '"]')) return;
+    const form = el("form", "survey");
+    form.dataset.conversation = conversationId;
+    const set = el("fieldset");
+    set.appendChild(el("legend", null, t("surveyTitle")));
+    const stars = el("div", "stars");
+    for (let n = 1; n <= 5; n++) {
+      const input = el("input");
+      Object.assign(input, { type: "radio", name: "rating", value: String(n), id: "rating-" + conversationId + "-" + n });
+      const label = el("label", null, "★");
+      label.htmlFor = input.id;
+      label.setAttribute("aria-label", t("star", { n }));
+      input.addEventListener("change", () => paintStars(stars, n));
+      stars.append(input, label);
+    }
+    const comment = el("textarea");
+    comment.setAttribute("aria-label", t("surveyComment"));
+    comment.placeholder = t("surveyComment");
+    comment.maxLength = 1000;
+    const send = el("button", null, t("surveySend"));
+    send.type = "submit";
+    set.append(stars, comment, send);
+    form.appendChild(set);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const picked = form.querySelector("input[name=rating]:checked");
+      if (!picked) return setNotice(t("surveyPick"));
+      if (!S.ws || S.ws.readyState !== WebSocket.OPEN) return;
+      send.disabled = true;
+      setNotice("");
+      S.ws.send(JSON.stringify({ type: "survey", rating: Number(picked.value), comment: comment.value.trim() || null }));
+    });
+    ui.empty.hidden = true;
+    ui.log.appendChild(form);
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function relabelSurvey(form) {
+    const thanks = form.querySelector(".thanks");
+    if (thanks) { thanks.textContent = t("surveyThanks"); return; }
+    form.querySelector("legend").textContent = t("surveyTitle");
+    form.querySelectorAll(".stars label").forEach((label, i) => label.setAttribute("aria-label", t("star", { n: i + 1 })));
+    const comment = form.querySelector("textarea");
+    comment.setAttribute("aria-label", t("surveyComment"));
+    comment.placeholder = t("surveyComment");
+    form.querySelector("button").textContent = t("surveySend");
+  }
+
+  function paintStars(stars, n) {
+    stars.querySelectorAll("label").forEach((label, i) => label.classList.toggle("on", i < n));
+  }
+
+  function onSurveyed(frame) {
+    const form = ui.log.querySelector('.survey[data-conversation="' + frame.conversation_id + '"]');
+    if (!form) return;
+    form.replaceChildren(el("p", "thanks", t("surveyThanks")));
   }
 
   function renderStatus() {
