@@ -69,6 +69,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m tests.bench.kb --out var/bench.json
 	$(BIN)/python -m tests.bench.routing --out var/bench.json
 	$(BIN)/python -m tests.bench.wechat --out var/bench.json
+	$(BIN)/python -m tests.bench.console --out var/bench.json
 
 clean:
 	rm -rf $(VENV) $(MONGO_VENV) var .pytest_cache .ruff_cache

@@ -19,10 +19,12 @@ from hub.api.agent_ws import agent_socket
 from hub.api.auth import AuthController
 from hub.api.contacts import ContactController
 from hub.api.conversations import ConversationController
+from hub.api.desk import DeskController
 from hub.api.errors import HANDLERS
 from hub.api.health import healthz
 from hub.api.kb import KnowledgeController
 from hub.api.queues import QueueController
+from hub.api.reports import ReportController
 from hub.api.users import UserController
 from hub.api.webhooks import ROUTES as WEBHOOKS
 from hub.channel_state import RedisCallbackLedger, RedisTokenCache
@@ -92,9 +94,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.stop()
 
     return Litestar(
-        route_handlers=[AuthController, AgentController, ConversationController, KnowledgeController, QueueController,
-                        ContactController, UserController, agent_socket, webchat_socket, healthz, *pages.ROUTES,
-                        *WEBHOOKS],
+        route_handlers=[AuthController, AgentController, ConversationController, DeskController, KnowledgeController,
+                        QueueController, ContactController, UserController, agent_socket, webchat_socket, healthz,
+                        *pages.ROUTES,
+                        *WEBHOOKS, ReportController],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

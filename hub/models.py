@@ -111,6 +111,8 @@ class Conversation(msgspec.Struct, kw_only=True):
     csat: int | None = None  # the customer's satisfaction rating at the end (1-5), when they gave one
     csat_comment: str | None = None
     rated_at: datetime | None = None
+    wrap_up_code: str | None = None  # what the agent filed it under when resolving (the desk's codes)
+    wrap_up_note: str | None = None
 
 
 class Message(msgspec.Struct, kw_only=True):

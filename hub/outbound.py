@@ -66,9 +66,11 @@ class Outbound:
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.SYSTEM, internal=True,
             text=f"Not delivered to the customer: {detail}", channel=conversation.channel, created_at=utcnow(),
             meta={"undelivered": delivery.message_id, "reason": reason}))).message
-        await self.pipeline.publish(await self.pipeline.message_event(note), conversation.id, None)
-        await self.pipeline.publish(UndeliveredEvent(conversation_id=conversation.id, message_id=delivery.message_id,
-                                                     reason=reason, detail=detail), conversation.id, None)
+        if conversation.agent_id is not None:  # staff only: never on a conversation's customer sockets
+            await self.pipeline.publish(await self.pipeline.message_event(note), None, conversation.agent_id)
+            await self.pipeline.publish(UndeliveredEvent(
+                conversation_id=conversation.id, message_id=delivery.message_id, reason=reason, detail=detail),
+                None, conversation.agent_id)
 
     async def queued(self, conversation: Conversation, position: int | None) -> None:
         """A push channel's customer hears they wait for an agent, and where."""

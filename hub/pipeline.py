@@ -22,6 +22,7 @@ from hub.assisting import Assisting
 from hub.auth import customer_token, token_fingerprint
 from hub.bot_turns import BotTurns
 from hub.bus import Bus
+from hub.desk import Desk
 from hub.envelopes import (
     AgentStateEvent,
     ContactSession,
@@ -95,6 +96,7 @@ class Pipeline:
         self.assisting = Assisting(self, assistant or Assistant(bot.knowledge, bot.writer))
         self.outbound = Outbound(self)
         self.satisfaction = Satisfaction(self)
+        self.desk = Desk(store)
         self.acd = Acd(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
@@ -550,14 +552,30 @@ class Pipeline:
             await self.publish(event, None, user.id)
         return event
 
-    async def resolve(self, user: User, conversation_id: str) -> Conversation:
+    async def note(self, user: User, conversation_id: str, text: str) -> MessageEvent:
+        """An internal note in the conversation: kept with it for staff, never sent to the customer."""
+        conversation = await self._writable_by(user, conversation_id)
+        appended = await self.store.add_message(Message(
+            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
+            channel=conversation.channel, created_at=utcnow(), author_id=user.id, internal=True))
+        event = await self.message_event(appended.message)
+        for agent_id in {conversation.agent_id, user.id} - {None}:
+            await self.publish(event, None, agent_id)
+        return event
+
+    async def resolve(self, user: User, conversation_id: str, wrap_up_code: str | None = None,
+                      wrap_up_note: str | None = None) -> Conversation:
+        """Close the conversation, filed under a wrap-up code (one of the desk's) with a note, if given."""
         conversation = await self.store.get_conversation(conversation_id)
         if conversation.agent_id != user.id and user.role not in MANAGER_ROLES:
             raise Forbidden("this conversation is not assigned to you", code="not_assigned")
+        await self.desk.check_wrap_up(wrap_up_code)
         now = utcnow()
+        filed = {"wrap_up_code": wrap_up_code, "wrap_up_note": (wrap_up_note or "").strip() or None} \
+            if wrap_up_code or wrap_up_note else {}
         resolved = await self.store.update_conversation(conversation.id, conversation.state, {
             "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
-            "updated_at": now}, expect_agent=conversation.agent_id)
+            "updated_at": now, **filed}, expect_agent=conversation.agent_id)
         freed = await self._leave_routing(conversation)
         await self._announce(resolved)
         await self.outbound.resolved(resolved)

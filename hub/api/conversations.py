@@ -28,6 +28,11 @@ class WhisperIn(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 
 
+class ResolveIn(msgspec.Struct, forbid_unknown_fields=True):
+    wrap_up_code: str | None = None
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
 class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
     queue_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # else its own queue
     agent_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # waited for first
@@ -46,6 +51,8 @@ class ConversationOut(msgspec.Struct):
     resolved_at: str | None
     csat: int | None = None  # the customer's 1-5 rating, once given
     csat_comment: str | None = None
+    wrap_up_code: str | None = None
+    wrap_up_note: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -59,7 +66,8 @@ async def _out(request: Request, conversation: Conversation) -> ConversationOut:
         channel=conversation.channel.value, state=conversation.state.value, agent_id=conversation.agent_id,
         handoff_reason=conversation.handoff_reason, created_at=_iso(conversation.created_at) or "",
         queued_at=_iso(conversation.queued_at), resolved_at=_iso(conversation.resolved_at),
-        csat=conversation.csat, csat_comment=conversation.csat_comment)
+        csat=conversation.csat, csat_comment=conversation.csat_comment, wrap_up_code=conversation.wrap_up_code,
+        wrap_up_note=conversation.wrap_up_note)
 
 
 class ConversationController(Controller):
@@ -119,9 +127,18 @@ class ConversationController(Controller):
         """A supervisor's private message to the agent working the conversation (the customer never sees it)."""
         return await runtime_of(request).pipeline.whisper(user, conversation_id, data.text)
 
+    @post("/{conversation_id:str}/notes", status_code=201)
+    async def note(self, request: Request, user: User, conversation_id: str, data: WhisperIn) -> MessageEvent:
+        """An internal note (staff only; the customer never sees it) by the conversation's agent or a manager."""
+        return await runtime_of(request).pipeline.note(user, conversation_id, data.text)
+
     @post("/{conversation_id:str}/resolve", status_code=200)
-    async def resolve(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
-        return await _out(request, await runtime_of(request).pipeline.resolve(user, conversation_id))
+    async def resolve(self, request: Request, user: User, conversation_id: str,
+                      data: ResolveIn | None = None) -> ConversationOut:
+        """Close it; ``wrap_up_code`` (one of ``GET /api/desk/wrap-up-codes``) and ``note`` file it."""
+        filed = data or ResolveIn()
+        pipeline = runtime_of(request).pipeline
+        return await _out(request, await pipeline.resolve(user, conversation_id, filed.wrap_up_code, filed.note))
 
     @post("/{conversation_id:str}/transfer", status_code=200)
     async def transfer(self, request: Request, user: User, conversation_id: str,

@@ -1,5 +1,5 @@
 """The pages the hub serves from ``web/static``: the demo page with the widget, the agent console, the
-supervisor's wallboard, the admin page."""
+supervisor's wallboard, the admin page, the knowledge editor."""
 
 from __future__ import annotations
 
@@ -38,10 +38,20 @@ def admin_page() -> Response:
     return _file("admin.html", "text/html; charset=utf-8")
 
 
+@get("/editor", include_in_schema=False, sync_to_thread=False)
+def editor_page() -> Response:
+    return _file("editor.html", "text/html; charset=utf-8")
+
+
+@get("/reports", include_in_schema=False, sync_to_thread=False)
+def reports_page() -> Response:
+    return _file("reports.html", "text/html; charset=utf-8")
+
+
 @get("/widget.js", include_in_schema=False, sync_to_thread=False)
 def widget_script() -> Response:
     return _file("widget.js", "text/javascript; charset=utf-8")
 
 
-ROUTES: list[Any] = [demo_page, console_page, wallboard_page, admin_page, widget_script,
-          create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]
+ROUTES: list[Any] = [demo_page, console_page, wallboard_page, admin_page, editor_page, reports_page, widget_script,
+                     create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

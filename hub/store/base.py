@@ -13,7 +13,7 @@ Conventions every backend keeps:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -26,6 +26,7 @@ from hub.models import (
     Conversation,
     ConversationState,
     Message,
+    Role,
     User,
 )
 from hub.store.knowledge import KnowledgeStore
@@ -33,7 +34,7 @@ from hub.store.knowledge import KnowledgeStore
 CONVERSATION_FIELDS = frozenset(
     {"state", "agent_id", "priority", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at",
      "assigned_at", "resolved_at", "updated_at", "queue_id", "wanted_agent_id", "wanted_until", "csat",
-     "csat_comment", "rated_at"}
+     "csat_comment", "rated_at", "wrap_up_code", "wrap_up_note"}
 )
 
 
@@ -113,6 +114,11 @@ class Store(ABC):
         day's traffic, for statistics."""
 
     @abstractmethod
+    async def conversations_between(self, start: datetime, end: datetime) -> list[Conversation]:
+        """Every conversation created in [start, end), in any state, oldest first: a period's traffic, for
+        reports."""
+
+    @abstractmethod
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]: ...
@@ -130,6 +136,12 @@ class Store(ABC):
     @abstractmethod
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         """Messages with seq > after_seq, oldest first."""
+
+    @abstractmethod
+    async def first_message_times(self, starts: Mapping[str, datetime], role: Role) -> dict[str, datetime]:
+        """For each conversation id in ``starts``: when its first ``role`` message at or after that moment
+        was written (conversations without one are left out). A few round trips for any number of
+        conversations: agents' first responses and who spoke at all, for reports."""
 
     # users and agents
     @abstractmethod
@@ -181,3 +193,21 @@ def resolved_conflict() -> Conflict:
 
 def agent_conflict() -> Conflict:
     return Conflict("the conversation is no longer assigned to you", code="not_assigned")
+
+
+ID_BATCH = 500  # conversation ids per query: well under SQLite's bound on parameters
+
+
+def batches(ids: Sequence[str], size: int = ID_BATCH) -> Iterator[Sequence[str]]:
+    for at in range(0, len(ids), size):
+        yield ids[at:at + size]
+
+
+def earliest_since(times: Iterable[tuple[str, datetime]], starts: Mapping[str, datetime]) -> dict[str, datetime]:
+    """Of (conversation id, moment) pairs, the earliest moment per conversation at or after its start."""
+    found: dict[str, datetime] = {}
+    for conversation_id, moment in times:
+        best = found.get(conversation_id)
+        if moment >= starts[conversation_id] and (best is None or moment < best):
+            found[conversation_id] = moment
+    return found

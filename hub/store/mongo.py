@@ -14,7 +14,7 @@ Without transactions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -32,9 +32,19 @@ from hub.models import (
     Conversation,
     ConversationState,
     Message,
+    Role,
     User,
 )
-from hub.store.base import Appended, Store, agent_conflict, check_changes, check_user_changes, resolved_conflict
+from hub.store.base import (
+    Appended,
+    Store,
+    agent_conflict,
+    batches,
+    check_changes,
+    check_user_changes,
+    earliest_since,
+    resolved_conflict,
+)
 from hub.store.knowledge import KnowledgeStore
 from hub.store.mongo_docs import document, dump, insert, load
 from hub.store.mongo_kb import INDEXES as KNOWLEDGE_INDEXES
@@ -52,6 +62,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("contact_id", ASCENDING), ("channel", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("state", ASCENDING), ("sort_key", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("agent_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
     "messages": [
         IndexModel([("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True),
@@ -192,6 +203,10 @@ class MongoStore(Store):
         query = {"state": {"$in": [s.value for s in ConversationState]}, "sort_key": {"$gte": moment}}
         return await self._many("conversations", query, Conversation, QUEUE_ORDER)
 
+    async def conversations_between(self, start: datetime, end: datetime) -> list[Conversation]:
+        query = {"created_at": {"$gte": start, "$lt": end}}
+        return await self._many("conversations", query, Conversation, [("created_at", ASCENDING), ("_id", ASCENDING)])
+
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]:
@@ -239,6 +254,14 @@ class MongoStore(Store):
             return []
         query = {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}
         return await self._many("messages", query, Message, [("seq", ASCENDING)], limit)
+
+    async def first_message_times(self, starts: Mapping[str, datetime], role: Role) -> dict[str, datetime]:
+        times: list[tuple[str, datetime]] = []
+        for batch in batches(list(starts)):
+            query = {"conversation_id": {"$in": list(batch)}, "role": role.value}
+            cursor = self.db.messages.find(query, projection={"_id": 0, "conversation_id": 1, "created_at": 1})
+            times += [(doc["conversation_id"], doc["created_at"]) async for doc in cursor]
+        return earliest_since(times, starts)
 
     # users
     async def add_user(self, user: User) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,14 +25,17 @@ from hub.models import (
     Conversation,
     ConversationState,
     Message,
+    Role,
     User,
 )
 from hub.store.base import (
     Appended,
     Store,
     agent_conflict,
+    batches,
     check_changes,
     check_user_changes,
+    earliest_since,
     resolved_conflict,
 )
 from hub.store.knowledge import KnowledgeStore
@@ -55,6 +58,7 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE INDEX IF NOT EXISTS conversations_contact ON conversations (contact_id, channel, created_at);
 CREATE INDEX IF NOT EXISTS conversations_state ON conversations (state, sort_key);
 CREATE INDEX IF NOT EXISTS conversations_agent ON conversations (agent_id, state);
+CREATE INDEX IF NOT EXISTS conversations_created ON conversations (created_at);
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
     channel TEXT NOT NULL, external_id TEXT, doc TEXT NOT NULL);
@@ -247,6 +251,11 @@ class SQLiteStore(Store):
             found += await self._fetch_many(sql, (state, moment.isoformat()), Conversation)
         return found
 
+    async def conversations_between(self, start: datetime, end: datetime) -> list[Conversation]:
+        sql = "SELECT doc FROM conversations WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id"
+        bounds = (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())  # as created_at is kept
+        return await self._fetch_many(sql, bounds, Conversation)
+
     async def conversations_of_agent(
         self, agent_id: str, states: Sequence[ConversationState]
     ) -> list[Conversation]:
@@ -289,6 +298,18 @@ class SQLiteStore(Store):
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         sql = "SELECT doc FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"
         return await self._fetch_many(sql, (conversation_id, after_seq, limit), Message)
+
+    def _message_times(self, conversation_ids: Sequence[str], role: Role) -> list[tuple[str, datetime]]:
+        marks = ", ".join("?" for _ in conversation_ids)
+        sql = (f"SELECT conversation_id, json_extract(doc, '$.created_at') FROM messages "
+               f"WHERE conversation_id IN ({marks}) AND json_extract(doc, '$.role') = ?")
+        rows = self.db.execute(sql, (*conversation_ids, role)).fetchall()
+        return [(conversation_id, datetime.fromisoformat(at)) for conversation_id, at in rows]
+
+    async def first_message_times(self, starts: Mapping[str, datetime], role: Role) -> dict[str, datetime]:
+        ids = list(starts)
+        times = await self._read(lambda: [t for batch in batches(ids) for t in self._message_times(batch, role)])
+        return earliest_since(times, starts)
 
     # users
     async def add_user(self, user: User) -> None:

@@ -3,18 +3,16 @@ reply going out through the WeChat API, and a reply WeChat refused (45015) marke
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.hub import HubServer
+from tests.support.threads import run_async
 from tests.support.wechat_follower import Follower, account_config
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -23,13 +21,6 @@ from playwright.sync_api import Browser, expect
 from tests.browser.test_pages import _watch_errors
 
 expect.set_options(timeout=10_000)
-T = TypeVar("T")
-
-
-def _run(work: Coroutine[Any, Any, T]) -> T:
-    """Async work from a test that playwright's sync API drives (its own loop runs in this thread)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 async def _follower_writes(hub: HubServer, account: dict[str, Any], follower_id: str) -> None:
@@ -58,7 +49,7 @@ def test_an_agent_answers_a_wechat_follower_and_sees_what_was_not_delivered(
                 console.get_by_label("密码").fill(hub.demo_password("agent"))
                 console.get_by_label("密码").press("Enter")
                 console.get_by_role("button", name="就绪", exact=True).click()
-                _run(_follower_writes(hub, account, "oFollower_browser_1"))
+                run_async(_follower_writes(hub, account, "oFollower_browser_1"))
                 console.locator(".offer").get_by_role("button", name="接入").click()
                 log = console.get_by_role("log")
                 expect(log.locator(".msg.customer").last).to_contain_text("我的行李丢了")
@@ -67,7 +58,7 @@ def test_an_agent_answers_a_wechat_follower_and_sees_what_was_not_delivered(
 
                 console.get_by_role("textbox", name="回复").fill("您好，请问航班号是多少？")
                 console.get_by_role("textbox", name="回复").press("Enter")
-                _run(api.wait_sent_to("oFollower_browser_1", 2))  # the greeting, then the reply
+                run_async(api.wait_sent_to("oFollower_browser_1", 2))  # the greeting, then the reply
                 assert [m.content["content"] for m in api.sent][-1] == "您好，请问航班号是多少？"
 
                 api.fail_next_send("oFollower_browser_1", 45015)

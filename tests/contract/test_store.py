@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,7 +23,7 @@ from hub.models import (
     UserRole,
     utcnow,
 )
-from hub.store.base import Store
+from hub.store.base import ID_BATCH, Store
 
 S = ConversationState
 
@@ -315,6 +316,66 @@ async def test_the_days_traffic_is_every_conversation_queued_or_created_since(st
     talking = await a_conversation(store, contact, S.BOT)
     found = {c.id for c in await store.conversations_since(now - timedelta(minutes=1))}
     assert found == {waiting.id, talking.id} and old.id not in found
+
+
+async def created_at(store: Store, contact: Contact, moment: datetime, channel: Channel = Channel.WEBCHAT
+                     ) -> Conversation:
+    conversation = Conversation(id=new_id(), contact_id=contact.id, channel=channel, state=S.BOT,
+                                created_at=moment, updated_at=moment)
+    await store.create_conversation(conversation)
+    return conversation
+
+
+async def test_a_periods_traffic_is_every_conversation_created_in_a_half_open_range(store: Store) -> None:
+    contact = await a_contact(store)
+    start = datetime(2024, 3, 1, 16, 0, tzinfo=UTC)  # midnight of 2 March in Shanghai
+    end = start + timedelta(days=1)
+    await created_at(store, contact, start - timedelta(milliseconds=1))
+    first = await created_at(store, contact, start)
+    later = await created_at(store, contact, start + timedelta(hours=5, milliseconds=500), Channel.EMAIL)
+    last = await created_at(store, contact, end - timedelta(milliseconds=1))
+    await created_at(store, contact, end)
+    found = await store.conversations_between(start, end)
+    assert [c.id for c in found] == [first.id, later.id, last.id]
+    assert found[1].channel is Channel.EMAIL
+    shanghai = ZoneInfo("Asia/Shanghai")  # bounds in any time zone mean the same instants
+    assert [c.id for c in await store.conversations_between(start.astimezone(shanghai), end.astimezone(shanghai))
+            ] == [first.id, later.id, last.id]
+    assert await store.conversations_between(end, end) == []
+
+
+def said(conversation: Conversation, role: Role, moment: datetime) -> Message:
+    return Message(id=new_id(), conversation_id=conversation.id, seq=0, role=role, text=role.value,
+                   channel=conversation.channel, created_at=moment)
+
+
+async def test_first_message_times_are_per_conversation_and_role_from_a_start(store: Store) -> None:
+    contact = await a_contact(store)
+    t0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    taken, silent, bot_only = [await created_at(store, contact, t0) for _ in range(3)]
+    for message in (said(taken, Role.CUSTOMER, t0), said(taken, Role.AGENT, t0 + timedelta(seconds=5)),
+                    said(taken, Role.AGENT, t0 + timedelta(seconds=40, milliseconds=250)),
+                    said(taken, Role.AGENT, t0 + timedelta(seconds=90)), said(silent, Role.CUSTOMER, t0),
+                    said(bot_only, Role.BOT, t0)):
+        await store.add_message(message)
+    since = t0 + timedelta(seconds=30)  # after a transfer: the first reply of the agent who took it then
+    replies = await store.first_message_times({taken.id: since, silent.id: t0, bot_only.id: t0}, Role.AGENT)
+    assert replies == {taken.id: t0 + timedelta(seconds=40, milliseconds=250)}
+    assert replies[taken.id].tzinfo is not None
+    early = t0 - timedelta(days=1)
+    spoke = await store.first_message_times({c.id: early for c in (taken, silent, bot_only)}, Role.CUSTOMER)
+    assert spoke == {taken.id: t0, silent.id: t0}
+    assert await store.first_message_times({}, Role.AGENT) == {}
+
+
+async def test_first_message_times_take_any_number_of_conversations(store: Store) -> None:
+    contact = await a_contact(store)
+    t0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    many = [await created_at(store, contact, t0) for _ in range(ID_BATCH + 3)]
+    for conversation in many[::50]:
+        await store.add_message(said(conversation, Role.AGENT, t0 + timedelta(seconds=1)))
+    replies = await store.first_message_times({c.id: t0 for c in many}, Role.AGENT)
+    assert set(replies) == {c.id for c in many[::50]}
 
 
 async def test_a_contact_can_be_changed(store: Store) -> None:

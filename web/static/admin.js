@@ -1,4 +1,5 @@
-/* The admin page: queues (with their overflow steps) and agents' skills, team and chat capacity.
+/* The admin page: queues (with their overflow steps), agents' skills, team and chat capacity, and the desk
+ * (canned responses and wrap-up codes: admin-desk.js).
  *
  * Queues: GET /api/queues/, PUT /api/queues/{id}, DELETE /api/queues/{id}. Users: GET /api/users/,
  * PATCH /api/users/{id}. The hub checks everything; its error detail is shown as it is. All text goes
@@ -29,6 +30,11 @@
       editLabel: "Edit queue {id}", removeLabel: "Delete queue {id}", saveUserLabel: "Save {name}",
       skillsOf: "Skills of {name}", teamOf: "Team of {name}", chatsOf: "Chats at once for {name}",
       afterS: "{n} s", role_agent: "Agent", role_supervisor: "Supervisor", role_admin: "Admin",
+      canned: "Canned responses", cannedHelp: "Agents type / and the shortcut in the reply box.",
+      shortcut: "Shortcut", cannedTitle: "Title", cannedText: "Text", addRow: "Add", saveList: "Save",
+      wrapUps: "Wrap-up codes", wrapUpsHelp: "Agents file each conversation they resolve under one of these.",
+      wrapCode: "Code", wrapLabel: "Label", removeRow: "Remove row {n}", cannedSaved: "{n} canned responses saved.",
+      wrapUpsSaved: "{n} wrap-up codes saved.",
     },
     zh: {
       title: "系统管理", otherLang: "English", signOut: "退出登录", dismiss: "关闭", signIn: "登录",
@@ -50,14 +56,21 @@
       editLabel: "编辑队列 {id}", removeLabel: "删除队列 {id}", saveUserLabel: "保存 {name}",
       skillsOf: "{name} 的技能", teamOf: "{name} 的班组", chatsOf: "{name} 的同时接待数",
       afterS: "{n} 秒", role_agent: "坐席", role_supervisor: "班长", role_admin: "管理员",
+      canned: "快捷回复", cannedHelp: "坐席在回复框中输入 / 和快捷码即可使用。",
+      shortcut: "快捷码", cannedTitle: "标题", cannedText: "内容", addRow: "添加", saveList: "保存",
+      wrapUps: "小结分类", wrapUpsHelp: "坐席结束会话时从中选择一项归类。",
+      wrapCode: "编码", wrapLabel: "名称", removeRow: "删除第 {n} 行", cannedSaved: "已保存 {n} 条快捷回复。",
+      wrapUpsSaved: "已保存 {n} 个小结分类。",
     },
   };
 
   const S = { queues: [], users: [], stepCount: 0, editing: null };
-  const P = HubStaff.page({ tokenKey: TOKEN_KEY, strings: STRINGS, start, render: () => { relabelSteps(); render(); } });
+  const P = HubStaff.page({ tokenKey: TOKEN_KEY, strings: STRINGS, start,
+    render: () => { relabelSteps(); render(); desk.relabel(); } });
   const { t, el, $, api } = P;
 
   function notify(text) { $("alert").hidden = true; $("notice").textContent = text; $("notice").hidden = false; }
+  const desk = HubDesk.mount(P, notify);
   const showAlert = P.showAlert;
   const failed = P.failed;
 
@@ -79,6 +92,7 @@
       if (me.role !== "admin") throw { status: 403 };
       S.users = await api("GET", "/api/users/");
       S.queues = await api("GET", "/api/queues/");
+      await desk.load();
     } catch (e) { return failed(e); }
     P.showBoard();
     render();

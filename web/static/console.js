@@ -17,7 +17,7 @@
       conversations: "My conversations", noConversations: "No assigned conversations.",
       pickOne: "Select a conversation to read and reply.", transfer: "Transfer", resolve: "Resolve",
       transferTo: "Transfer to", ownQueue: "Its queue", toBot: "Back to the bot",
-      replyLabel: "Reply", replyPlaceholder: "Write a reply… (Enter to send, Shift+Enter for a new line)",
+      replyLabel: "Reply", replyPlaceholder: "Write a reply… (Enter to send, Shift+Enter for a new line, / for canned)",
       send: "Send", accept: "Accept", decline: "Decline", visitor: "Visitor {id}",
       expiresIn: "Expires in {n} s", expired: "Expired", newOffer: "New chat offer: {name}",
       unread: "{n} unread", customer: "Customer", bot: "Bot", system: "System",
@@ -30,6 +30,14 @@
       whisperFrom: "Whisper from {name} (the customer does not see it)",
       notDelivered: "Not delivered", picture: "Open the picture",
       channel_webchat: "Web chat", channel_wechat: "WeChat", channel_email: "Email", channel_voice: "Voice",
+      noteMode: "Internal note", noteBy: "Note by {name} (the customer does not see it)",
+      cannedList: "Canned responses", addNote: "Add note", wrapUpTitle: "Resolve the conversation",
+      wrapUpCode: "Wrap-up code", wrapUpNote: "Note (optional)", cancel: "Cancel",
+      alertsOn: "Offer alerts", alertsEnabled: "Offer alerts on", alertsBlocked: "The browser blocks notifications; " +
+        "offers still chime.", shortcuts: "Shortcuts", close: "Close", keyAccept: "Accept the first offer",
+      keyDecline: "Decline the first offer", keyNext: "Next / previous conversation", keyReply: "Write a reply",
+      keyNote: "Switch between reply and internal note", keyResolve: "Resolve the conversation",
+      keyCanned: "Canned responses (in the reply box)",
       undelivered_outside_window: "Not delivered: the customer has not written for 48 hours, and WeChat takes no " +
         "more messages to them until they do.",
       undelivered_too_many_messages: "Not delivered: WeChat's limit of messages to this customer was reached.",
@@ -43,7 +51,7 @@
       conversations: "我的会话", noConversations: "暂无分配给您的会话。",
       pickOne: "请选择一个会话进行查看和回复。", transfer: "转接", resolve: "结束会话",
       transferTo: "转接到", ownQueue: "原队列", toBot: "转回机器人",
-      replyLabel: "回复", replyPlaceholder: "输入回复…（Enter 发送，Shift+Enter 换行）",
+      replyLabel: "回复", replyPlaceholder: "输入回复…（Enter 发送，Shift+Enter 换行，/ 快捷回复）",
       send: "发送", accept: "接入", decline: "拒绝", visitor: "访客 {id}",
       expiresIn: "{n} 秒后过期", expired: "已过期", newOffer: "新的对话请求：{name}",
       unread: "{n} 条未读", customer: "客户", bot: "机器人", system: "系统",
@@ -56,6 +64,12 @@
       whisperFrom: "{name} 的悄悄话（客户看不到）",
       notDelivered: "未送达", picture: "查看图片",
       channel_webchat: "网页聊天", channel_wechat: "微信", channel_email: "邮件", channel_voice: "语音",
+      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", cannedList: "快捷回复", addNote: "添加备注",
+      wrapUpTitle: "结束会话", wrapUpCode: "小结分类", wrapUpNote: "备注（选填）", cancel: "取消",
+      alertsOn: "新对话提醒", alertsEnabled: "新对话提醒已开启", alertsBlocked: "浏览器禁止了桌面通知；新对话仍会响铃。",
+      shortcuts: "快捷键", close: "关闭", keyAccept: "接入第一个对话请求", keyDecline: "拒绝第一个对话请求",
+      keyNext: "下一个 / 上一个会话", keyReply: "输入回复", keyNote: "在回复和内部备注之间切换",
+      keyResolve: "结束会话", keyCanned: "快捷回复（在回复框中）",
       undelivered_outside_window: "未送达：客户已超过 48 小时未发消息，在客户再次发消息之前微信不接受继续发送。",
       undelivered_too_many_messages: "未送达：已达到微信对该客户的消息条数上限。",
       undelivered_other: "未能送达客户（{reason}）。",
@@ -142,6 +156,8 @@
 
   function showApp() {
     loadQueues();
+    loadCanned();
+    renderAlerts();
     $("login").hidden = true;
     $("app").hidden = false;
     $("agentbar").hidden = false;
@@ -323,7 +339,12 @@
   function onOffer(frame) {
     S.offers.set(frame.conversation_id, Object.assign({ deadline: Date.parse(frame.expires_at) }, frame));
     renderOffers();
-    announce(t("newOffer", { name: contactName(frame.contact, frame.conversation_id) }));
+    const text = t("newOffer", { name: contactName(frame.contact, frame.conversation_id) });
+    announce(text);
+    window.HubAlerting.notify(t("title"), text + (frame.preview ? " — " + frame.preview : ""), () => {
+      const node = S.offerNodes.get(frame.conversation_id);
+      if (node) node.querySelector("button").focus();
+    });
   }
 
   function onWithdrawn(frame) {
@@ -510,6 +531,7 @@
 
   function roleLabel(msg, entry) {
     if (msg.role === "customer") return contactName(entry.name, entry.id);
+    if (msg.role === "agent" && msg.internal) return t("noteBy", { name: msg.author || "" });
     if (msg.role === "agent") return msg.author || t("title");
     if (msg.role === "supervisor") return t("whisperFrom", { name: msg.author || "" });
     return t(msg.role);
@@ -547,7 +569,8 @@
 
   function drawMessage(entry, msg) {
     const meta = msg.meta || {};
-    const node = el("div", "msg " + msg.role + (meta.undelivered ? " note" : ""));
+    const node = el("div", "msg " + msg.role + (meta.undelivered ? " note" : "") +
+      (msg.internal && msg.role === "agent" ? " internal" : ""));
     node.dataset.seq = msg.seq;
     node.dataset.id = msg.id;
     if (msg.role !== "system") node.appendChild(el("span", "who", roleLabel(msg, entry)));
@@ -581,7 +604,8 @@
       .join(" · ");
     const open = entry.state === "assigned";
     ["transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
-    $("reply-form").querySelector("button").disabled = !open;
+    $("reply-form").querySelector("button[type=submit]").disabled = !open;
+    $("note-mode").disabled = !open;
     renderAssist();
   }
 
@@ -592,11 +616,12 @@
     const text = $("reply").value;
     if (!id || !text.trim()) return;
     if (!S.draft || S.draft.text !== text) S.draft = { text, clientId: newId() }; // a resend keeps its id
-    const button = $("reply-form").querySelector("button");
+    const button = $("reply-form").querySelector("button[type=submit]");
     button.disabled = true;
+    const asNote = $("note-mode").checked;
     try {
-      const msg = await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/messages",
-        { text, client_id: S.draft.clientId });
+      const path = "/api/conversations/" + encodeURIComponent(id) + (asNote ? "/notes" : "/messages");
+      const msg = await api("POST", path, asNote ? { text } : { text, client_id: S.draft.clientId });
       S.draft = null;
       if ($("reply").value === text) $("reply").value = "";
       clearAlert();
@@ -615,6 +640,25 @@
       $("reply-form").requestSubmit();
     }
   });
+
+  // ----- canned responses and notes --------------------------------------------------------------
+  async function loadCanned() {
+    try {
+      [S.canned, S.wrapUps] = await Promise.all([api("GET", "/api/desk/canned"), api("GET", "/api/desk/wrap-up-codes")]);
+    } catch (e) { S.canned = []; S.wrapUps = []; }
+  }
+  S.canned = [];
+  S.wrapUps = [];
+  window.HubCanned.attach($("reply"), $("canned-list"), () => S.canned,
+    (item) => "/" + item.shortcut + " · " + item.title + " — " + item.text.slice(0, 80));
+
+  function renderNoteMode() {
+    const send = $("reply-form").querySelector("button[type=submit]");
+    send.dataset.i18n = $("note-mode").checked ? "addNote" : "send";
+    send.textContent = t(send.dataset.i18n);
+    $("reply-form").classList.toggle("as-note", $("note-mode").checked);
+  }
+  $("note-mode").addEventListener("change", () => { renderNoteMode(); $("reply").focus(); });
 
   async function loadQueues() {
     try {
@@ -640,7 +684,55 @@
     act("transfer", queue ? { queue_id: queue } : undefined);
   });
   $("to-bot").addEventListener("click", () => act("to-bot"));
-  $("resolve").addEventListener("click", () => act("resolve"));
+  $("resolve").addEventListener("click", () => {
+    if (!S.wrapUps.length) return act("resolve");
+    $("wrap-code").replaceChildren(...S.wrapUps.map((w) => new Option(w.label, w.code)));
+    $("wrap-note").value = "";
+    $("wrap-up").showModal();
+  });
+  $("wrap-cancel").addEventListener("click", () => $("wrap-up").close());
+  $("wrap-up-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("wrap-up").close();
+    act("resolve", { wrap_up_code: $("wrap-code").value, note: $("wrap-note").value.trim() || null });
+  });
+
+  // ----- alerts and keyboard shortcuts -----------------------------------------------------------
+  function renderAlerts() {
+    $("alerts").setAttribute("aria-pressed", String(window.HubAlerting.permitted()));
+    $("alerts").textContent = t(window.HubAlerting.permitted() ? "alertsEnabled" : "alertsOn");
+  }
+  $("alerts").addEventListener("click", async () => {
+    if (!(await window.HubAlerting.enable())) showAlert(t("alertsBlocked"));
+    renderAlerts();
+  });
+  $("shortcuts").addEventListener("click", () => $("keys").showModal());
+
+  function firstOffer(verb) {
+    const node = S.offerNodes.values().next().value;
+    if (node) node.querySelectorAll("button")[verb === "accept" ? 0 : 1].click();
+  }
+
+  function stepConversation(by) {
+    const ids = [...S.convs.values()].filter((c) => c.state === "assigned").map((c) => c.id);
+    if (!ids.length) return;
+    const at = ids.indexOf(S.selected);
+    select(ids[(at + by + ids.length) % ids.length]);
+  }
+
+  const KEYS = {  // by key position (event.code): Alt+letter types other characters on some layouts
+    KeyA: () => firstOffer("accept"), KeyD: () => firstOffer("decline"), ArrowDown: () => stepConversation(1),
+    ArrowUp: () => stepConversation(-1), KeyR: () => $("reply").focus(), KeyH: () => $("keys").showModal(),
+    KeyN: () => { if (!$("note-mode").disabled) { $("note-mode").click(); } },
+    KeyE: () => { if (!$("resolve").disabled) $("resolve").click(); },
+  };
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || $("app").hidden) return;
+    const action = KEYS[event.code];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
 
   // ----- language ----------------------------------------------------------------------------------
   function applyLang() {
@@ -664,6 +756,7 @@
     }
     if (S.me) {
       renderPresence();
+      renderAlerts();
       renderOffers();
       renderConvs();
       renderPane();

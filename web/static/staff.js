@@ -55,10 +55,12 @@ window.HubStaff = (function () {
     }
   }
 
-  /* opts: { tokenKey, strings: {en, zh}, start: async () => {}, render: () => {}, signedOut: () => {} } */
+  /* opts: { tokenKey, strings: {en, zh}, start: async () => {}, render: () => {}, signedOut: () => {},
+   *         explain: (error) => text } — explain turns an API error into words for the alert (default: its detail) */
   function page(opts) {
     scaffold();
     const P = { lang: pickLang(), token: sessionGet(opts.tokenKey), el, $ };
+    P.explain = opts.explain || ((e) => e.detail || String(e));
 
     P.t = function (key, vars) {
       let text = opts.strings[P.lang][key] || opts.strings.en[key] || key;
@@ -101,7 +103,7 @@ window.HubStaff = (function () {
     P.failed = function (e) {
       if (e.status === 401) return P.forget(P.t("sessionEnded"));
       if (e.status === 403) { P.showAlert(P.t("forbidden")); return P.showLogin(); }
-      P.showAlert(e.detail || String(e));
+      P.showAlert(P.explain(e));
     };
     P.applyLang = function () {
       document.documentElement.lang = P.lang === "zh" ? "zh-CN" : "en";
@@ -126,7 +128,7 @@ window.HubStaff = (function () {
         P.token = body.token; sessionSet(opts.tokenKey, P.token);
         $("password").value = "";
         await opts.start();
-      } catch (e) { P.showAlert(e.detail || String(e)); }
+      } catch (e) { P.showAlert(P.explain(e)); }
     });
     $("sign-out").addEventListener("click", () => P.forget(null));
 
