@@ -8,8 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, patch
 from litestar.di import Provide
 
-from hub.api.deps import current_user, runtime_of
-from hub.errors import Forbidden
+from hub.api.deps import current_user, require, runtime_of
 from hub.models import Contact, User
 from hub.pipeline import MANAGER_ROLES
 
@@ -33,8 +32,7 @@ class ContactController(Controller):
     async def change(self, request: Request, user: User, contact_id: str, data: ContactChange) -> Contact:
         """Set the VIP level (0-5: each level moves the contact ahead in the queue) or the blacklist flag
         (a blocked contact is told no agent can take the conversation, and is never queued)."""
-        if user.role not in MANAGER_ROLES:
-            raise Forbidden("only supervisors and admins change VIP levels and the blacklist", code="role_forbidden")
+        require(user, MANAGER_ROLES, "only supervisors and admins change VIP levels and the blacklist")
         store = runtime_of(request).store
         contact = await store.get_contact(contact_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from hub.api.deps import current_user, runtime_of
+from hub.api.deps import current_user, require, runtime_of
 from hub.envelopes import MessageEvent, SuggestionsEvent
 from hub.errors import Forbidden
 from hub.models import Conversation, ConversationState, User, iso
@@ -89,8 +89,7 @@ class ConversationController(Controller):
     @get("/live")
     async def live(self, request: Request, user: User) -> list[ConversationOut]:
         """Every conversation an agent is working now (supervisors and admins: to monitor, whisper, barge in)."""
-        if user.role not in MANAGER_ROLES:
-            raise Forbidden("live conversations are for supervisors and admins", code="role_forbidden")
+        require(user, MANAGER_ROLES, "live conversations are for supervisors and admins")
         conversations = await runtime_of(request).store.conversations_in_state(S.ASSIGNED)
         return [await _out(request, c) for c in conversations]
 

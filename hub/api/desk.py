@@ -5,15 +5,11 @@ from __future__ import annotations
 from litestar import Controller, Request, get, put
 from litestar.di import Provide
 
-from hub.api.deps import current_user, runtime_of
+from hub.api.deps import ADMINS, current_user, require, runtime_of
 from hub.desk import CannedResponse, WrapUpCode
-from hub.errors import Forbidden
-from hub.models import User, UserRole
+from hub.models import User
 
-
-def _admin(user: User) -> None:
-    if user.role is not UserRole.ADMIN:
-        raise Forbidden("only admins change the desk's canned responses and wrap-up codes", code="role_forbidden")
+ONLY_ADMINS = "only admins change the desk's canned responses and wrap-up codes"
 
 
 class DeskController(Controller):
@@ -28,7 +24,7 @@ class DeskController(Controller):
     @put("/canned")
     async def set_canned(self, request: Request, user: User, data: list[CannedResponse]) -> list[CannedResponse]:
         """Replace the canned responses (admins); shortcuts are unique."""
-        _admin(user)
+        require(user, ADMINS, ONLY_ADMINS)
         return await runtime_of(request).pipeline.desk.set_canned(data)
 
     @get("/wrap-up-codes")
@@ -37,5 +33,5 @@ class DeskController(Controller):
 
     @put("/wrap-up-codes")
     async def set_wrap_up_codes(self, request: Request, user: User, data: list[WrapUpCode]) -> list[WrapUpCode]:
-        _admin(user)
+        require(user, ADMINS, ONLY_ADMINS)
         return await runtime_of(request).pipeline.desk.set_wrap_up_codes(data)

@@ -5,17 +5,12 @@ from __future__ import annotations
 from litestar import Controller, Request, delete, get, put
 from litestar.di import Provide
 
-from hub.api.deps import current_user, runtime_of
-from hub.errors import Forbidden, InvalidInput
-from hub.models import User, UserRole
+from hub.api.deps import ADMINS, current_user, require, runtime_of
+from hub.errors import InvalidInput
+from hub.models import User
 from hub.pipeline import MANAGER_ROLES
 from hub.routing.queues import QueueSpec
 from hub.routing.stats import QueueStats
-
-
-def _admin(user: User) -> None:
-    if user.role is not UserRole.ADMIN:
-        raise Forbidden("only admins change queues", code="role_forbidden")
 
 
 class QueueController(Controller):
@@ -31,26 +26,25 @@ class QueueController(Controller):
     @put("/")
     async def replace(self, request: Request, user: User, data: list[QueueSpec]) -> list[QueueSpec]:
         """Replace the whole set (admins). A queue left out must have nobody waiting (409 ``queue_in_use``)."""
-        _admin(user)
+        require(user, ADMINS, "only admins change queues")
         return await runtime_of(request).queueset.replace(data)
 
     @put("/{queue_id:str}")
     async def upsert(self, request: Request, user: User, queue_id: str, data: QueueSpec) -> list[QueueSpec]:
         """Create or change one queue (admins); returns the whole set."""
-        _admin(user)
+        require(user, ADMINS, "only admins change queues")
         if data.id != queue_id:
             raise InvalidInput("the queue's id must match the address", code="id_mismatch")
         return await runtime_of(request).queueset.upsert(data)
 
     @delete("/{queue_id:str}", status_code=200)
     async def remove(self, request: Request, user: User, queue_id: str) -> list[QueueSpec]:
-        _admin(user)
+        require(user, ADMINS, "only admins change queues")
         return await runtime_of(request).queueset.remove(queue_id)
 
     @get("/stats")
     async def stats(self, request: Request, user: User) -> list[QueueStats]:
         """Per queue: waiting, longest wait, offered / answered / abandoned today, service level, average
         wait and handle time, the estimated wait for a newcomer, and agents by state."""
-        if user.role not in MANAGER_ROLES:
-            raise Forbidden("queue statistics are for supervisors and admins", code="role_forbidden")
+        require(user, MANAGER_ROLES, "queue statistics are for supervisors and admins")
         return await runtime_of(request).pipeline.wallboard.stats()

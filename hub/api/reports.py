@@ -16,8 +16,8 @@ from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from hub.api.deps import current_user, runtime_of
-from hub.errors import Forbidden, InvalidInput
+from hub.api.deps import current_user, require, runtime_of
+from hub.errors import InvalidInput
 from hub.models import Role, User
 from hub.pipeline import MANAGER_ROLES
 from hub.reports import Report, build_report, parse_period, taken
@@ -30,8 +30,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _allowed(user: User) -> None:
-    if user.role not in MANAGER_ROLES:
-        raise Forbidden("reports are for supervisors and admins", code="role_forbidden")
+    require(user, MANAGER_ROLES, "reports are for supervisors and admins")
 
 
 async def _report(request: Request, user: User, start: str | None, end: str | None, tz: str | None) -> Report:

@@ -8,8 +8,8 @@ import msgspec
 from litestar import Controller, Request, get, patch
 from litestar.di import Provide
 
-from hub.api.deps import current_user, runtime_of
-from hub.errors import Forbidden, InvalidInput
+from hub.api.deps import ADMINS, current_user, require, runtime_of
+from hub.errors import InvalidInput
 from hub.models import AgentState, User, UserRole, iso, utcnow
 from hub.pipeline import CHAT_ROLES, MANAGER_ROLES
 from hub.routing.queues import Name, Proficiency
@@ -56,16 +56,14 @@ class UserController(Controller):
 
     @get("/")
     async def list_users(self, request: Request, user: User) -> list[UserOut]:
-        if user.role not in MANAGER_ROLES:
-            raise Forbidden("the user list is for supervisors and admins", code="role_forbidden")
+        require(user, MANAGER_ROLES, "the user list is for supervisors and admins")
         runtime = runtime_of(request)
         return [_out(runtime, u) for u in await runtime.store.list_users()]
 
     @patch("/{user_id:str}")
     async def change(self, request: Request, user: User, user_id: str, data: UserChange) -> UserOut:
         """Change a user (admins). New skills or capacities apply to routing at once."""
-        if user.role is not UserRole.ADMIN:
-            raise Forbidden("only admins change users", code="role_forbidden")
+        require(user, ADMINS, "only admins change users")
         if data.capacities is not None and set(data.capacities) - {"chat", "voice", "email"}:
             raise InvalidInput("capacities are per media: chat, voice, email", code="invalid_field")
         runtime = runtime_of(request)

@@ -14,16 +14,14 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.staff import sign_in
 from tests.browser.test_pages import _watch_errors
 
 expect.set_options(timeout=10_000)
 
 
 def _sign_in(page: Page, hub: HubServer, username: str, password: str) -> None:
-    page.goto(f"{hub.http}/admin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
+    sign_in(page, hub, "/admin", username, password)
 
 
 def test_an_admin_creates_a_queue_with_an_overflow_step(browser: Browser, hub: HubServer, shots: Path) -> None:

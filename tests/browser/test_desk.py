@@ -16,6 +16,7 @@ from tests.support.threads import run_async
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
+from tests.browser.staff import sign_in
 from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
 
 expect.set_options(timeout=10_000)
@@ -29,10 +30,7 @@ def test_an_admin_sets_up_the_desk_and_an_agent_uses_it(browser: Browser, hub: H
     try:
         admin = admin_ctx.new_page()
         _watch_errors(admin, errors)
-        admin.goto(f"{hub.http}/admin")
-        admin.get_by_label("用户名").fill("admin")
-        admin.get_by_label("密码").fill(hub.demo_password("admin"))
-        admin.get_by_label("密码").press("Enter")
+        sign_in(admin, hub, "/admin", "admin", hub.demo_password("admin"), "zh")
         canned = admin.get_by_role("region", name="快捷回复")
         canned.get_by_role("button", name="添加").click()
         expect(canned.get_by_label("快捷码 1")).to_be_focused()

@@ -18,6 +18,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tests.browser.staff import sign_in
 from tests.browser.test_pages import _customer_asks, _watch_errors
 
 expect.set_options(timeout=10_000)
@@ -27,12 +28,8 @@ VOICE_ANSWER = "Say reset password in the app settings."
 HOURS_ANSWER = "We are open 9:00-18:00, Monday to Friday."
 
 
-def _editor(page: Page, hub: HubServer, username: str, password: str, user_label: str = "Username",
-            password_label: str = "Password") -> None:
-    page.goto(f"{hub.http}/editor")
-    page.get_by_label(user_label).fill(username)
-    page.get_by_label(password_label).fill(password)
-    page.get_by_label(password_label).press("Enter")
+def _editor(page: Page, hub: HubServer, username: str, password: str, lang: str = "en") -> None:
+    sign_in(page, hub, "/editor", username, password, lang)
 
 
 def _context(browser: Browser, locale: str = "en-US") -> BrowserContext:
@@ -293,10 +290,10 @@ def test_the_editor_in_chinese_with_synonyms_import_and_export(browser: Browser,
     try:
         page = ctx.new_page()
         _watch_errors(page, errors)
-        _editor(page, hub, "admin", "wrong", "用户名", "密码")
+        _editor(page, hub, "admin", "wrong", "zh")
         expect(page.get_by_role("alert").locator("#alert-text")).to_have_text("用户名或密码错误。")
         page.screenshot(path=shots / "editor-login-zh.png")
-        _editor(page, hub, "admin", hub.demo_password("admin"), "用户名", "密码")
+        _editor(page, hub, "admin", hub.demo_password("admin"), "zh")
         expect(page.get_by_role("heading", name="知识库编辑")).to_be_visible()
         expect(page.get_by_role("heading", name="未解答问题")).to_be_visible()
 

@@ -13,6 +13,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
+from tests.browser.staff import ready_agent_zh
 from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
 
 expect.set_options(timeout=10_000)
@@ -58,11 +59,7 @@ def test_an_agent_hands_a_conversation_back_to_the_bot(browser: Browser, hub: Hu
     try:
         console = agent_ctx.new_page()
         _watch_errors(console, errors)
-        console.goto(f"{hub.http}/console")
-        console.get_by_label("用户名").fill("agent")
-        console.get_by_label("密码").fill(hub.demo_password("agent"))
-        console.get_by_label("密码").press("Enter")
-        console.get_by_role("button", name="就绪", exact=True).click()
+        ready_agent_zh(console, hub)
         store = customer_ctx.new_page()
         _watch_errors(store, errors)
         _customer_asks(store, hub, "a person please")

@@ -15,16 +15,14 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.browser.staff import sign_in
 from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
 
 expect.set_options(timeout=10_000)
 
 
 def _wallboard(page: Page, hub: HubServer, username: str, password: str) -> None:
-    page.goto(f"{hub.http}/wallboard")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
+    sign_in(page, hub, "/wallboard", username, password)
 
 
 def _row(board: Page, table: str, name: str) -> Locator:

@@ -18,6 +18,7 @@ from tests.support.wechat_follower import Follower, account_config
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
+from tests.browser.staff import ready_agent_zh
 from tests.browser.test_pages import _watch_errors
 
 expect.set_options(timeout=10_000)
@@ -44,11 +45,7 @@ def test_an_agent_answers_a_wechat_follower_and_sees_what_was_not_delivered(
             try:
                 console = context.new_page()
                 _watch_errors(console, errors)
-                console.goto(f"{hub.http}/console")
-                console.get_by_label("用户名").fill("agent")
-                console.get_by_label("密码").fill(hub.demo_password("agent"))
-                console.get_by_label("密码").press("Enter")
-                console.get_by_role("button", name="就绪", exact=True).click()
+                ready_agent_zh(console, hub)
                 run_async(_follower_writes(hub, account, "oFollower_browser_1"))
                 console.locator(".offer").get_by_role("button", name="接入").click()
                 log = console.get_by_role("log")
