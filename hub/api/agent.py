@@ -11,6 +11,7 @@ from litestar.di import Provide
 from hub.api.deps import current_user, runtime_of
 from hub.errors import InvalidInput
 from hub.models import AgentState, User
+from hub.pipeline import CHAT_ROLES
 
 
 class StateIn(msgspec.Struct):
@@ -28,6 +29,13 @@ class Me(msgspec.Struct):
     state_reason: str | None = None
 
 
+class Colleague(msgspec.Struct):
+    id: str
+    name: str
+    state: str
+    team: str | None = None
+
+
 class AgentController(Controller):
     path = "/api/agent"
     dependencies = {"user": Provide(current_user)}
@@ -37,6 +45,13 @@ class AgentController(Controller):
         pipeline = runtime_of(request).pipeline
         return Me(id=user.id, username=user.username, role=user.role.value, display_name=user.display_name,
                   state=user.agent_state.value, capacity=pipeline.capacity(user), state_reason=user.state_reason)
+
+    @get("/colleagues")
+    async def colleagues(self, request: Request, user: User) -> list[Colleague]:
+        """The others who take conversations (to transfer one to a person): name, state and team."""
+        users = await runtime_of(request).store.list_users()
+        return [Colleague(id=u.id, name=u.display_name or u.username, state=u.agent_state.value, team=u.team)
+                for u in users if u.id != user.id and u.role in CHAT_ROLES]
 
     @post("/state", status_code=200)
     async def set_state(self, request: Request, user: User, data: StateIn) -> dict[str, str | None]:

@@ -74,10 +74,16 @@ class ConversationController(Controller):
     path = "/api/conversations"
     dependencies = {"user": Provide(current_user)}
 
-    async def _readable(self, request: Request, user: User, conversation_id: str) -> Conversation:
+    async def _readable(self, request: Request, user: User, conversation_id: str,
+                        via: str | None = None) -> Conversation:
+        """A conversation the user may read: theirs (assigned or offered), any for managers, or, ``via`` one
+        of theirs, an earlier conversation of the same customer (the screen pop)."""
         conversation = await runtime_of(request).store.get_conversation(conversation_id)
         offered_to = await runtime_of(request).pipeline.router.offer_of(conversation_id)
         if user.role in MANAGER_ROLES or user.id in (conversation.agent_id, offered_to):
+            return conversation
+        if via is not None and via != conversation_id and \
+                (await self._readable(request, user, via)).contact_id == conversation.contact_id:
             return conversation
         raise Forbidden("this conversation is not assigned to you", code="not_assigned")
 
@@ -97,13 +103,22 @@ class ConversationController(Controller):
     async def one(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
         return await _out(request, await self._readable(request, user, conversation_id))
 
+    @get("/{conversation_id:str}/history")
+    async def history(self, request: Request, user: User, conversation_id: str) -> list[ConversationOut]:
+        """The customer's conversations on every channel, newest first, this one included (the screen pop);
+        read one with ``GET /api/conversations/{id}/messages?via={this one}``."""
+        conversation = await self._readable(request, user, conversation_id)
+        earlier = await runtime_of(request).store.conversations_of_contact(conversation.contact_id)
+        return [await _out(request, c) for c in earlier]
+
     @get("/{conversation_id:str}/messages")
     async def messages(
         self, request: Request, user: User, conversation_id: str,
         after: Annotated[int, Parameter(ge=0)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 500,
+        via: str | None = None,
     ) -> list[MessageEvent]:
-        conversation = await self._readable(request, user, conversation_id)
+        conversation = await self._readable(request, user, conversation_id, via)
         pipeline = runtime_of(request).pipeline
         stored = await pipeline.store.messages(conversation.id, after, limit)
         return [await pipeline.message_event(m) for m in stored]

@@ -97,6 +97,10 @@ class Store(ABC):
     async def latest_conversation(self, contact_id: str, channel: Channel) -> Conversation | None: ...
 
     @abstractmethod
+    async def conversations_of_contact(self, contact_id: str, limit: int = 20) -> list[Conversation]:
+        """The contact's conversations on every channel, newest first (the agent's screen pop)."""
+
+    @abstractmethod
     async def update_conversation(
         self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
         expect_agent: str | None = None,

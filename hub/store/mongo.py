@@ -178,6 +178,10 @@ class MongoStore(Store):
         newest = [("created_at", DESCENDING), ("_id", DESCENDING)]
         return await self._one("conversations", query, Conversation, sort=newest)
 
+    async def conversations_of_contact(self, contact_id: str, limit: int = 20) -> list[Conversation]:
+        newest = [("created_at", DESCENDING), ("_id", DESCENDING)]
+        return await self._many("conversations", {"contact_id": contact_id}, Conversation, newest, limit)
+
     async def update_conversation(
         self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
         expect_agent: str | None = None,

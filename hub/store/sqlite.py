@@ -219,6 +219,10 @@ class SQLiteStore(Store):
         )
         return await self._fetch_one(sql, (contact_id, channel), Conversation)
 
+    async def conversations_of_contact(self, contact_id: str, limit: int = 20) -> list[Conversation]:
+        sql = "SELECT doc FROM conversations WHERE contact_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"
+        return await self._fetch_many(sql, (contact_id, limit), Conversation)
+
     async def update_conversation(
         self, conversation_id: str, expect: ConversationState, changes: dict[str, Any],
         expect_agent: str | None = None,

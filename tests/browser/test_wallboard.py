@@ -1,6 +1,7 @@
 """The supervisor's wallboard in a real browser against a real hub: sign-in (an agent is refused), the queue
 table and the agents list, a customer entering the queue shown live, an agent going ready and taking the
-chat, the supervisor monitoring it and whispering to the agent, English and Chinese, keyboard use.
+chat, the supervisor monitoring it, whispering to the agent and barging in, English and Chinese, keyboard
+use.
 Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
@@ -88,6 +89,14 @@ def test_a_supervisor_watches_the_queue_change_live(browser: Browser, hub: HubSe
         board.screenshot(path=shots / "wallboard-monitor.png", full_page=True)
         console.screenshot(path=shots / "console-whisper.png")
         expect(store.locator(".msg").filter(has_text="offer a voucher")).to_have_count(0)
+
+        # Barge-in: the supervisor speaks to the customer, who reads it under the supervisor's name.
+        whisper.fill("I am the team lead; we will refund you today")
+        board.get_by_role("button", name="Say to the customer (barge in)").click()
+        said = store.locator(".msg.agent").filter(has_text="we will refund you today")
+        expect(said).to_have_count(1)
+        expect(said.locator(".who")).to_have_text("Chen")
+        expect(console.get_by_role("log")).to_contain_text("we will refund you today")
 
         board.get_by_role("button", name="中文").click()
         expect(board.get_by_role("heading", name="实时监控")).to_be_visible()

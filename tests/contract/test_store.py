@@ -116,6 +116,22 @@ async def test_latest_conversation_is_the_newest_of_that_contact_and_channel(sto
     assert found is not None and found.id == newest.id
 
 
+async def test_a_contacts_conversations_on_every_channel_come_newest_first(store: Store) -> None:
+    contact, other = await a_contact(store), await a_contact(store)
+    assert await store.conversations_of_contact(contact.id) == []
+    made = []
+    for n, channel in enumerate([Channel.WEBCHAT, Channel.WECHAT, Channel.WEBCHAT]):
+        now = utcnow()
+        conversation = Conversation(id=new_id(), contact_id=contact.id, channel=channel, state=S.RESOLVED,
+                                    created_at=now, updated_at=now, csat=n + 3)
+        await store.create_conversation(conversation)
+        made.append(conversation)
+        await asyncio.sleep(0.002)
+    await a_conversation(store, other)
+    assert await store.conversations_of_contact(contact.id) == made[::-1]
+    assert [c.id for c in await store.conversations_of_contact(contact.id, limit=2)] == [made[2].id, made[1].id]
+
+
 async def test_update_conversation_is_a_compare_and_set_on_state(store: Store) -> None:
     contact = await a_contact(store)
     conversation = await a_conversation(store, contact)

@@ -4,6 +4,7 @@ resolving with a wrap-up code."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -63,3 +64,36 @@ async def test_a_note_stays_with_staff_and_a_resolution_is_filed(hub: HubServer,
     assert resolved.status_code == 200
     assert (resolved.json()["state"], resolved.json()["wrap_up_code"], resolved.json()["wrap_up_note"]) == \
         ("resolved", "refund", "已退款")
+
+
+async def test_an_agent_reads_earlier_conversations_only_through_one_of_theirs(tmp_path: Path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
+        assert hub.add_user("li", "pw-li-12345", "agent", "--display-name", "Li Na").returncode == 0
+        li = await Agent.login(hub.http, hub.ws, "li", "pw-li-12345")
+        await li.ready()
+        customer, _ = await Customer.open(hub.ws, name="Zhou")
+        await customer.say("a person please")
+        first = await li.accept_next_offer()  # Li handles the customer's first conversation
+        (await li.http.post(f"/api/conversations/{first}/resolve")).raise_for_status()
+        (await li.http.post("/api/agent/state", json={"state": "offline"})).raise_for_status()
+
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        stranger, _ = await Customer.open(hub.ws, name="Someone else")
+        await stranger.say("a person please")
+        other = await agent.accept_next_offer()
+        (await agent.http.post(f"/api/conversations/{other}/resolve")).raise_for_status()
+        await customer.say("me again, a person please")
+        second = await agent.accept_next_offer()
+
+        history = (await agent.http.get(f"/api/conversations/{second}/history")).json()
+        assert [c["id"] for c in history] == [second, first]
+        assert (await agent.http.get(f"/api/conversations/{first}/messages")).status_code == 403  # Li's
+        earlier = await agent.http.get(f"/api/conversations/{first}/messages", params={"via": second})
+        assert [m["text"] for m in earlier.json()] == ["a person please"]
+        customer_of_other = await li.http.get(f"/api/conversations/{other}/messages", params={"via": first})
+        assert customer_of_other.status_code == 403 and customer_of_other.json()["code"] == "not_assigned"
+        colleagues = {c["name"]: c["state"] for c in (await agent.http.get("/api/agent/colleagues")).json()}
+        assert colleagues == {"Li Na": "offline", "admin": "offline"}
+        await agent.close()
+        await li.close()

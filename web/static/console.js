@@ -38,6 +38,11 @@
       keyDecline: "Decline the first offer", keyNext: "Next / previous conversation", keyReply: "Write a reply",
       keyNote: "Switch between reply and internal note", keyResolve: "Resolve the conversation",
       keyCanned: "Canned responses (in the reply box)",
+      queuesGroup: "Queues", agentsGroup: "Agents", agent: "Agent", profileSummary: "Customer profile · {n} earlier",
+      earlier: "Earlier conversations", noEarlier: "None: this is the first.", vip: "VIP level", blocked: "Blacklisted",
+      yes: "yes", language: "Language", wechat_nickname: "WeChat nickname", wechat_scene: "Came from (QR code)",
+      wechat_subscribed: "Follows the account", read: "Read", readLabel: "Read the conversation of {when}",
+      pastTitle: "Conversation of {when}",
       undelivered_outside_window: "Not delivered: the customer has not written for 48 hours, and WeChat takes no " +
         "more messages to them until they do.",
       undelivered_too_many_messages: "Not delivered: WeChat's limit of messages to this customer was reached.",
@@ -70,6 +75,10 @@
       shortcuts: "快捷键", close: "关闭", keyAccept: "接入第一个对话请求", keyDecline: "拒绝第一个对话请求",
       keyNext: "下一个 / 上一个会话", keyReply: "输入回复", keyNote: "在回复和内部备注之间切换",
       keyResolve: "结束会话", keyCanned: "快捷回复（在回复框中）",
+      queuesGroup: "队列", agentsGroup: "坐席", agent: "坐席", profileSummary: "客户资料 · 历史会话 {n} 个",
+      earlier: "历史会话", noEarlier: "无：这是第一次联系。", vip: "VIP 等级", blocked: "黑名单", yes: "是",
+      language: "语言", wechat_nickname: "微信昵称", wechat_scene: "来源（二维码）", wechat_subscribed: "已关注公众号",
+      read: "查看", readLabel: "查看 {when} 的会话", pastTitle: "{when} 的会话",
       undelivered_outside_window: "未送达：客户已超过 48 小时未发消息，在客户再次发消息之前微信不接受继续发送。",
       undelivered_too_many_messages: "未送达：已达到微信对该客户的消息条数上限。",
       undelivered_other: "未能送达客户（{reason}）。",
@@ -432,6 +441,8 @@
   function upsertConv(out) {
     const entry = entryOf(out.id);
     entry.name = out.contact_name;
+    entry.contactId = out.contact_id;
+    if (S.selected === out.id && !S.popped) { S.popped = true; pop.show(out.id, out.contact_id); }
     entry.channel = out.channel;
     entry.state = out.state;
     renderConvs();
@@ -498,6 +509,8 @@
     renderPane();
     loadMessages(entry);
     loadAssist(id);
+    S.popped = !!entry.contactId;
+    pop.show(id, entry.contactId);
   }
 
   async function loadMessages(entry) {
@@ -663,10 +676,28 @@
   async function loadQueues() {
     try {
       const select = $("transfer-queue");
-      for (const option of [...select.options].slice(1)) option.remove();
-      for (const q of await api("GET", "/api/queues/")) select.append(new Option(q.name, q.id));
+      const keep = select.value;
+      const [queues, colleagues] = await Promise.all([api("GET", "/api/queues/"), api("GET", "/api/agent/colleagues")]);
+      const byQueue = el("optgroup");
+      byQueue.label = t("queuesGroup");
+      queues.forEach((q) => byQueue.append(new Option(q.name, q.id)));
+      const toAgent = el("optgroup");
+      toAgent.label = t("agentsGroup");
+      colleagues.forEach((c) => toAgent.append(new Option(c.name + " · " + t(c.state === "not_ready" ? "notReady"
+        : c.state), "agent:" + c.id)));
+      select.replaceChildren(select.options[0], byQueue);
+      if (colleagues.length) select.append(toAgent);
+      select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
     } catch (e) { /* transfers still go to the conversation's own queue */ }
   }
+  $("transfer-queue").addEventListener("focus", loadQueues);  // colleagues' states change
+
+  const pop = window.HubScreenPop.create({
+    api, t, el, $, channelLabel, showAlert,
+    wrapUpLabel: (code) => (S.wrapUps.find((w) => w.code === code) || { label: code }).label,
+    roleLabel: (m) => (m.role === "customer" ? t("customer") : m.role === "agent" ? (m.author || t("agent"))
+      : t(m.role)),
+  });
 
   async function act(verb, body) {
     const id = S.selected;
@@ -680,8 +711,9 @@
     }
   }
   $("transfer").addEventListener("click", () => {
-    const queue = $("transfer-queue").value;
-    act("transfer", queue ? { queue_id: queue } : undefined);
+    const target = $("transfer-queue").value;
+    if (target.startsWith("agent:")) return act("transfer", { agent_id: target.slice(6) });
+    act("transfer", target ? { queue_id: target } : undefined);
   });
   $("to-bot").addEventListener("click", () => act("to-bot"));
   $("resolve").addEventListener("click", () => {

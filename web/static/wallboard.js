@@ -22,7 +22,7 @@
       live: "Conversations with agents", noLive: "No conversation is with an agent right now.", customer: "Customer",
       channel: "Channel", actions: "Actions", monitorBtn: "Monitor", monitorLabel: "Monitor the conversation of {name}",
       monitoring: "Monitoring {name} with {agent}", whisperLabel: "Whisper to the agent (the customer does not see it)",
-      whisperSend: "Whisper", stop: "Stop monitoring", visitor: "Visitor {id}", bot: "Bot", system: "System",
+      whisperSend: "Whisper", bargeIn: "Say to the customer (barge in)", stop: "Stop monitoring", visitor: "Visitor {id}", bot: "Bot", system: "System",
       whisperFrom: "Whisper from {name}", webchat: "Web chat", wechat: "WeChat", email: "Email", voice: "Voice",
     },
     zh: {
@@ -38,7 +38,7 @@
       live: "人工接待中的会话", noLive: "目前没有人工接待中的会话。", customer: "客户",
       channel: "渠道", actions: "操作", monitorBtn: "监听", monitorLabel: "监听 {name} 的会话",
       monitoring: "正在监听：{name}（坐席 {agent}）", whisperLabel: "对坐席说悄悄话（客户看不到）",
-      whisperSend: "发送悄悄话", stop: "停止监听", visitor: "访客 {id}", bot: "机器人", system: "系统",
+      whisperSend: "发送悄悄话", bargeIn: "直接对客户说（强插）", stop: "停止监听", visitor: "访客 {id}", bot: "机器人", system: "系统",
       whisperFrom: "{name} 的悄悄话", webchat: "网页聊天", wechat: "微信", email: "邮件", voice: "语音",
     },
   };
@@ -216,8 +216,10 @@
     ev.preventDefault();
     const text = $("whisper").value.trim();
     if (!text || !S.monitored) return;
+    const barge = ev.submitter && ev.submitter.id === "barge-in";  // the customer reads it, as from this supervisor
+    const path = "/api/conversations/" + encodeURIComponent(S.monitored.id) + (barge ? "/messages" : "/whisper");
     try {
-      drawMonitored(await api("POST", "/api/conversations/" + encodeURIComponent(S.monitored.id) + "/whisper", { text }));
+      drawMonitored(await api("POST", path, { text }));
       $("whisper").value = "";
     } catch (e) { P.failed(e); }
   });
