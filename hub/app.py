@@ -21,6 +21,7 @@ from hub.api.contacts import ContactController
 from hub.api.conversations import ConversationController
 from hub.api.desk import DeskController
 from hub.api.errors import HANDLERS
+from hub.api.files import ROUTES as FILES
 from hub.api.health import healthz
 from hub.api.kb import KnowledgeController
 from hub.api.queues import QueueController
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[AuthController, AgentController, ConversationController, DeskController, KnowledgeController,
                         QueueController, ContactController, UserController, agent_socket, webchat_socket, healthz,
                         *pages.ROUTES,
-                        *WEBHOOKS, ReportController],
+                        *WEBHOOKS, *FILES, ReportController],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="Contact hub", version="0.1.0", path="/api/schema"),

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import msgspec
 
-from hub.models import Channel, ConversationState, Role, Suggested
+from hub.models import Channel, ConversationState, Role, StoredFile, Suggested
 
 
 class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -192,6 +192,9 @@ class ChatHub(Protocol):
 
     async def rate_conversation(self, conversation_id: str, rating: int, comment: str | None) -> None:
         """Keep the customer's 1-5 rating of a resolved conversation (Conflict: not resolved, or rated)."""
+
+    async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
+        """The contact's own uploaded file (NotFound for any other)."""
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
 

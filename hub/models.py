@@ -115,6 +115,17 @@ class Conversation(msgspec.Struct, kw_only=True):
     wrap_up_note: str | None = None
 
 
+class StoredFile(msgspec.Struct, kw_only=True):
+    """An attachment kept in the store: a customer's picture or document, a WeChat image or voice message."""
+
+    id: str
+    name: str
+    content_type: str  # as the hub recognised it from the bytes, never as the sender claimed
+    size: int
+    created_at: datetime
+    contact_id: str | None = None  # the customer who sent it: only they (and staff) may read it
+
+
 class Message(msgspec.Struct, kw_only=True):
     id: str
     conversation_id: str

@@ -87,8 +87,9 @@ class Outbound:
         await self._notice(conversation, "rated")
 
     async def unreadable(self, conversation: Conversation) -> None:
-        """The bot got something it cannot read (a picture, an unknown type): it says so."""
-        await self._notice(conversation, "unreadable", role=Role.BOT)
+        """The bot got something it cannot read (a picture, an unknown type): it says so, on every channel."""
+        lang = lang_of(await self.pipeline.store.get_contact(conversation.contact_id))
+        await self.pipeline.say(conversation, Role.BOT, NOTICES["unreadable"][lang])
 
     async def _notice(self, conversation: Conversation, key: str, role: Role = Role.SYSTEM,
                       extra: str | None = None, **values: object) -> None:

@@ -19,6 +19,7 @@ from bot.assist import Assistant
 from hub import keys
 from hub.acd import Acd
 from hub.assisting import Assisting
+from hub.attachments import Attachments
 from hub.auth import customer_token, token_fingerprint
 from hub.bot_turns import BotTurns
 from hub.bus import Bus
@@ -37,7 +38,7 @@ from hub.envelopes import (
     StatusEvent,
     SuggestionsEvent,
 )
-from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from hub.ids import new_id
 from hub.lifecycle import Event as Transition
 from hub.lifecycle import may_reopen, next_state
@@ -50,6 +51,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    StoredFile,
     Suggested,
     User,
     UserRole,
@@ -97,6 +99,7 @@ class Pipeline:
         self.outbound = Outbound(self)
         self.satisfaction = Satisfaction(self)
         self.desk = Desk(store)
+        self.attachments = Attachments(store, settings.max_file_bytes)
         self.acd = Acd(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
@@ -312,6 +315,16 @@ class Pipeline:
 
     async def rate_conversation(self, conversation_id: str, rating: int, comment: str | None) -> None:
         await self.satisfaction.rate(conversation_id, rating, comment)
+
+    async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
+        return await self.attachments.of_contact(file_id, contact_id)
+
+    async def customer_of(self, channel: Channel, token: str | None) -> str:
+        """The contact whose chat session the token opens (Unauthorized if none)."""
+        identity = await self.store.find_identity(channel, token_fingerprint(token)) if token else None
+        if identity is None:
+            raise Unauthorized("this chat session is unknown or has expired")
+        return identity.contact_id
 
     async def latest_assistance(self, user: User, conversation_id: str) -> SuggestionsEvent:
         return await self.assisting.latest(await self._assigned_to(user, conversation_id))

@@ -71,6 +71,7 @@ class Settings:
     mongo_db: str = "hub"
     secret_key: str | None = None
     max_text_bytes: int = 4096
+    max_file_bytes: int = 5 * 1024 * 1024  # attachments (pictures, PDF, text)
     agent_capacity: int = 3
     email_capacity: int = 5
     wrap_up_s: int = 0  # after resolving, the agent is in wrap-up this long (0: straight back to ready)
@@ -117,6 +118,7 @@ class Settings:
             mongo_db=_text(env, "HUB_MONGO_DB") or "hub",
             secret_key=_text(env, "HUB_SECRET_KEY"),
             max_text_bytes=_int(env, "HUB_MAX_TEXT_BYTES", 4096, minimum=1),
+            max_file_bytes=_int(env, "HUB_MAX_FILE_BYTES", 5 * 1024 * 1024, minimum=1024),
             agent_capacity=_int(env, "HUB_AGENT_CAPACITY", 3, minimum=1),
             email_capacity=_int(env, "HUB_EMAIL_CAPACITY", 5, minimum=1),
             wrap_up_s=_int(env, "HUB_WRAP_UP_S", 0),

@@ -143,8 +143,8 @@ class WebchatConnector:
         await self._hub.watch(conversation_id, conn.outbox.push)
         conn.conversation_id = conversation_id
 
-    def _check_text(self, text: str) -> None:
-        if not text.strip():
+    def _check_text(self, text: str, attached: bool = False) -> None:
+        if not text.strip() and not attached:
             raise ProtocolError("empty_text", "the message has no text")
         if len(text.encode()) > self._limits.max_text_bytes:
             raise ProtocolError("text_too_long", f"text is limited to {self._limits.max_text_bytes} bytes")
@@ -152,11 +152,18 @@ class WebchatConnector:
     async def _say(self, conn: _Connection, say: Say) -> None:
         if conn.session is None or conn.conversation_id is None:
             raise ProtocolError("hello_required", "send a hello frame first")
-        self._check_text(say.text)
+        self._check_text(say.text, attached=say.file_id is not None)
+        text, meta = say.text, {}
+        if say.file_id is not None:
+            attached = await self._hub.attachment(conn.session.contact_id, say.file_id)
+            meta = {"file_id": attached.id, "file_name": attached.name, "content_type": attached.content_type,
+                    "size": str(attached.size)}
+            kind = "image" if attached.content_type.startswith("image/") else "file"
+            text = say.text.strip() or f"[{kind}] {attached.name}"
         receipt = await self._hub.receive(InboundMessage(
-            channel=self.channel, conversation_id=conn.conversation_id, text=say.text,
+            channel=self.channel, conversation_id=conn.conversation_id, text=text,
             external_id=f"{conn.session.contact_id}:{say.client_id}", client_id=say.client_id,
-            contact_id=conn.session.contact_id))
+            contact_id=conn.session.contact_id, meta=meta, readable=bool(say.text.strip())))
         if receipt.conversation_id not in conn.watching:  # the old one was closed: a new conversation began
             await self._follow(conn, receipt.conversation_id)
         conn.send(Ack(client_id=say.client_id, id=receipt.message_id, conversation_id=receipt.conversation_id))

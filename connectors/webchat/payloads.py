@@ -23,6 +23,7 @@ class Hello(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
 class Say(msgspec.Struct, kw_only=True):
     client_id: Short
     text: str
+    file_id: Short | None = None  # an attachment uploaded first (POST /api/webchat/files); the text may be empty
 
 
 class Ping(msgspec.Struct, kw_only=True):

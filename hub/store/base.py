@@ -27,6 +27,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    StoredFile,
     User,
 )
 from hub.store.knowledge import KnowledgeStore
@@ -169,6 +170,14 @@ class Store(ABC):
         """Change a user's profile (``USER_FIELDS``: skills, team, capacities, name, role); returns it."""
 
     # configuration documents (the queue set, ...)
+    @abstractmethod
+    async def put_file(self, meta: StoredFile, data: bytes) -> None:
+        """Keep an attachment (Conflict if the id is taken)."""
+
+    @abstractmethod
+    async def get_file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        """An attachment and its bytes (NotFound)."""
+
     @abstractmethod
     async def get_config(self, name: str) -> str | None: ...
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
+from bson import Binary
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -33,6 +34,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    StoredFile,
     User,
 )
 from hub.store.base import (
@@ -293,6 +295,17 @@ class MongoStore(Store):
         if found is None:
             raise NotFound("no such user")
         return load(found, User)
+
+    # attachments (a document each: files are bounded well under MongoDB's 16 MB)
+    async def put_file(self, meta: StoredFile, data: bytes) -> None:
+        await insert(self.db.files, {**document(meta), "data": Binary(data)}, "that file exists already")
+
+    async def get_file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        found = await self.db.files.find_one({"_id": file_id})
+        if found is None:
+            raise NotFound("no such file")
+        data = bytes(found.pop("data"))
+        return load(found, StoredFile), data
 
     # configuration documents
     async def get_config(self, name: str) -> str | None:

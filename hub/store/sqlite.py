@@ -26,6 +26,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    StoredFile,
     User,
 )
 from hub.store.base import (
@@ -67,6 +68,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe ON messages (channel, external
     WHERE external_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 def _encode(entity: msgspec.Struct) -> str:
@@ -361,6 +363,22 @@ class SQLiteStore(Store):
         return await self._write(tx)
 
     # configuration documents
+    async def put_file(self, meta: StoredFile, data: bytes) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            try:
+                db.execute("INSERT INTO files VALUES (?, ?, ?)", (meta.id, _encode(meta), data))
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("that file exists already") from exc
+
+        await self._write(tx)
+
+    async def get_file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        row = await self._read(lambda: self.db.execute("SELECT doc, data FROM files WHERE id = ?",
+                                                       (file_id,)).fetchone())
+        if row is None:
+            raise NotFound("no such file")
+        return _decode(row[0], StoredFile), bytes(row[1])
+
     async def get_config(self, name: str) -> str | None:
         row = await self._read(lambda: self.db.execute("SELECT text FROM config WHERE name = ?", (name,)).fetchone())
         return None if row is None else str(row[0])

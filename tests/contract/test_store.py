@@ -19,6 +19,7 @@ from hub.models import (
     ConversationState,
     Message,
     Role,
+    StoredFile,
     User,
     UserRole,
     utcnow,
@@ -402,3 +403,15 @@ async def test_a_contact_can_be_changed(store: Store) -> None:
     assert await store.get_contact(contact.id) == changed
     with pytest.raises(NotFound):
         await store.update_contact(Contact(id="missing", created_at=utcnow()))
+
+
+async def test_an_attachment_is_kept_byte_for_byte_once(store: Store) -> None:
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40 + b"\x00end"
+    meta = StoredFile(id=new_id(), name="收据 receipt.png", content_type="image/png", size=len(data),
+                      created_at=utcnow(), contact_id="contact-1")
+    await store.put_file(meta, data)
+    assert await store.get_file(meta.id) == (meta, data)
+    with pytest.raises(Conflict):
+        await store.put_file(meta, b"other")
+    with pytest.raises(NotFound):
+        await store.get_file("nope")

@@ -580,6 +580,23 @@
     if (S.selected === frame.conversation_id) markUndelivered(frame.message_id);
   }
 
+  function attachmentNode(meta) {
+    const url = "/api/files/" + encodeURIComponent(meta.file_id) + "?token=" + encodeURIComponent(S.token || "");
+    const link = el("a", "attachment");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    if ((meta.content_type || "").startsWith("image/")) {
+      const img = el("img");
+      img.src = url;
+      img.alt = meta.file_name || "";
+      link.append(img);
+    } else {
+      link.textContent = "📎 " + (meta.file_name || "file");
+    }
+    return link;
+  }
+
   function drawMessage(entry, msg) {
     const meta = msg.meta || {};
     const node = el("div", "msg " + msg.role + (meta.undelivered ? " note" : "") +
@@ -588,6 +605,7 @@
     node.dataset.id = msg.id;
     if (msg.role !== "system") node.appendChild(el("span", "who", roleLabel(msg, entry)));
     node.appendChild(el("div", "bubble", meta.undelivered ? undeliveredText(meta.reason) : msg.text));
+    if (meta.file_id) node.querySelector(".bubble").replaceChildren(attachmentNode(meta));
     if (meta.pic_url && /^https?:/.test(meta.pic_url)) {
       const link = el("a", "attachment", t("picture"));
       link.href = meta.pic_url;

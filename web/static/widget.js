@@ -31,6 +31,8 @@
       waitAbout: " (about {m} min)",
       surveyTitle: "How did we do?", star: "{n} of 5", surveyComment: "Anything to add? (optional)",
       surveySend: "Send rating", surveyThanks: "Thank you for rating us!", surveyPick: "Choose 1 to 5 stars first.",
+      attach: "Send a picture or file", uploading: "Sending {name}…", uploadFailed: "Could not send {name}: {why}",
+      openFile: "Open {name}",
     },
     zh: {
       launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
@@ -46,6 +48,7 @@
       waitAbout: "，预计等待约 {m} 分钟",
       surveyTitle: "请为本次服务评分", star: "{n} 分（满分 5 分）", surveyComment: "还有什么想告诉我们的？（选填）",
       surveySend: "提交评分", surveyThanks: "感谢您的评价！", surveyPick: "请先选择 1-5 星。",
+      attach: "发送图片或文件", uploading: "正在发送 {name}…", uploadFailed: "{name} 发送失败：{why}", openFile: "打开 {name}",
     },
   };
 
@@ -133,6 +136,14 @@
     .survey button { margin-top: 8px; border: 0; border-radius: 8px; padding: 6px 14px; background: #2f6f68;
                      color: #fff; cursor: pointer; }
     .survey .thanks { margin: 0; color: #2a4d49; }
+    .attach { border: 0; background: transparent; color: #4b5f63; cursor: pointer; padding: 6px; border-radius: 8px;
+              align-self: center; }
+    .attach:hover { background: #eef4f5; }
+    .attach svg { width: 20px; height: 20px; display: block; }
+    img.attachment { display: block; max-width: 220px; max-height: 220px; border-radius: 8px; }
+    .bubble:has(img.attachment) { padding: 3px; background: #fff; border: 1px solid #d8e0e2; white-space: normal;
+                                  line-height: 0; }
+    a.attachment { color: inherit; }
     .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
     .customer { align-self: flex-end; align-items: flex-end; }
@@ -170,6 +181,11 @@
         <div class="log" role="log" aria-live="polite" tabindex="0"><p class="empty"></p></div>
         <form>
           <label class="sr" for="hubchat-input"></label>
+          <input type="file" class="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"
+                 tabindex="-1" aria-hidden="true" hidden>
+          <button type="button" class="attach"><svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+            stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5
+            0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg></button>
           <textarea id="hubchat-input" rows="1" maxlength="4000"></textarea>
           <button type="submit" class="send"></button>
         </form>
@@ -198,6 +214,7 @@
     status: shadow.querySelector(".status"), notice: shadow.querySelector(".notice"),
     log: shadow.querySelector(".log"), empty: shadow.querySelector(".empty"), form: shadow.querySelector("form"),
     label: shadow.querySelector("label"), input: shadow.querySelector("textarea"),
+    attach: shadow.querySelector(".attach"), file: shadow.querySelector(".file"),
     send: shadow.querySelector(".send"), launcher: shadow.querySelector(".launcher"),
     badge: shadow.querySelector(".badge"),
   };
@@ -213,6 +230,8 @@
     ui.label.textContent = t("message");
     ui.input.placeholder = t("placeholder");
     ui.send.textContent = t("send");
+    ui.attach.setAttribute("aria-label", t("attach"));
+    ui.attach.title = t("attach");
     for (const entry of S.pending.values()) markEntry(entry);
     ui.log.querySelectorAll(".rate button").forEach((b) => {
       b.textContent = (b.classList.contains("rate-up") ? "👍 " : "👎 ") + t(b.dataset.label);
@@ -264,6 +283,7 @@
     S.seq[msg.conversation_id] = Math.max(S.seq[msg.conversation_id] || 0, msg.seq || 0);
     if (msg.role === "customer" && adoptEcho(msg)) return;
     const node = bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
+    showAttachment(node, msg);
     if (msg.role === "bot" && msg.source && msg.source.includes("@")) addRating(node, msg.id);
     if (live && !S.isOpen && msg.role !== "customer") { S.unread += 1; renderLauncher(); }
   }
@@ -295,6 +315,8 @@
 
   // The hub echoes our own message back without its client_id; match it to the pending one by text.
   function adoptEcho(msg) {
+    const mine = msg.client_id && S.pending.get(msg.client_id);
+    if (mine) { settle(mine, msg.id); showAttachment(mine.node, msg); return true; }
     for (const entry of S.pending.values()) {
       if (!entry.failed && entry.text === msg.text) { settle(entry, msg.id); return true; }
     }
@@ -328,6 +350,49 @@
     meta.textContent = timeOf(meta.dataset.time);
   }
 
+  // ----- attachments: uploaded over HTTP with the session's token, then sent as a message's file_id ------
+  function fileUrl(id) {
+    return ORIGIN + "/api/files/" + encodeURIComponent(id) + "?token=" + encodeURIComponent(S.token || "");
+  }
+
+  function showAttachment(node, msg) {
+    const meta = msg.meta || {};
+    if (!meta.file_id || node.querySelector(".attachment")) return;
+    const box = node.querySelector(".bubble");
+    let shown;
+    if ((meta.content_type || "").startsWith("image/")) {
+      shown = el("img", "attachment");
+      shown.src = fileUrl(meta.file_id);
+      shown.alt = meta.file_name || "";
+    } else {
+      shown = el("a", "attachment", "📎 " + (meta.file_name || "file"));
+      shown.href = fileUrl(meta.file_id);
+      shown.target = "_blank";
+      shown.rel = "noopener";
+      shown.setAttribute("aria-label", t("openFile", { name: meta.file_name || "" }));
+    }
+    box.replaceChildren(shown);
+  }
+
+  async function upload(file) {
+    setNotice(t("uploading", { name: file.name }));
+    try {
+      const response = await fetch(ORIGIN + "/api/webchat/files", {
+        method: "POST", body: file,
+        headers: { "x-chat-token": S.token || "", "x-file-name": encodeURIComponent(file.name) } });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.detail || response.statusText);
+      setNotice("");
+      const entry = { clientId: newId(), text: "", fileId: body.id, failed: false,
+        node: bubble("customer", "📎 " + body.name) };
+      S.pending.set(entry.clientId, entry);
+      markEntry(entry);
+      sendSay(entry);
+    } catch (e) {
+      setNotice(t("uploadFailed", { name: file.name, why: e.message }));
+    }
+  }
+
   function submit(text) {
     const entry = { clientId: newId(), text: text, failed: false, node: bubble("customer", text) };
     S.pending.set(entry.clientId, entry);
@@ -337,7 +402,9 @@
   }
 
   function sendSay(entry) {
-    if (S.ready && S.ws) S.ws.send(JSON.stringify({ type: "message", client_id: entry.clientId, text: entry.text }));
+    const frame = { type: "message", client_id: entry.clientId, text: entry.text };
+    if (entry.fileId) frame.file_id = entry.fileId;
+    if (S.ready && S.ws) S.ws.send(JSON.stringify(frame));
   }
 
   // ----- the socket ------------------------------------------------------------------------------
@@ -575,6 +642,14 @@
   ui.close.addEventListener("click", close);
   ui.lang.addEventListener("click", () => setLang(S.lang === "zh" ? "en" : "zh"));
   ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  ui.attach.addEventListener("click", () => ui.file.click());
+  ui.file.addEventListener("change", () => {
+    const file = ui.file.files && ui.file.files[0];
+    ui.file.value = "";
+    if (file && S.token) upload(file);
+    ui.input.focus();
+  });
+
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = ui.input.value;

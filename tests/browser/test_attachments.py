@@ -1,0 +1,69 @@
+"""A picture sent from the widget, in a real browser: the customer attaches it (file chooser), it shows in
+their chat and in the agent's console, served by the hub; a file of the wrong kind is refused with a notice."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.support.hub import HubServer
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import Browser, expect
+
+from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
+
+expect.set_options(timeout=10_000)
+
+
+def _png(width: int = 40, height: int = 30) -> bytes:
+    """A real (tiny, sand-coloured) PNG, so the browser draws it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xf0\xc0\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubServer, tmp_path: Path,
+                                                    shots: Path) -> None:
+    picture = tmp_path / "receipt.png"
+    picture.write_bytes(_png())
+    fake = tmp_path / "notes.png"
+    fake.write_bytes(b"<html>not a picture</html>")
+    errors: list[str] = []
+    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
+    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 760})
+    try:
+        console = agent_ctx.new_page()
+        _watch_errors(console, errors)
+        _sign_in(console, hub)
+        store = customer_ctx.new_page()
+        _watch_errors(store, errors)
+        _customer_asks(store, hub, "a person please, I have a receipt")
+        console.locator(".offer").get_by_role("button", name="Accept").click()
+
+        with store.expect_file_chooser() as chooser:
+            store.get_by_role("button", name="Send a picture or file").click()
+        chooser.value.set_files(str(picture))
+        sent = store.locator(".msg.customer img.attachment")
+        expect(sent).to_have_attribute("alt", "receipt.png")
+        expect(sent).to_have_js_property("naturalWidth", 40)  # drawn: the hub served the bytes back
+        seen = console.get_by_role("log").locator("a.attachment img")
+        expect(seen).to_have_attribute("alt", "receipt.png")
+        expect(seen).to_have_js_property("naturalWidth", 40)
+        console.screenshot(path=shots / "console-attachment.png")
+        store.screenshot(path=shots / "widget-attachment.png")
+
+        with store.expect_file_chooser() as chooser:
+            store.get_by_role("button", name="Send a picture or file").click()
+        chooser.value.set_files(str(fake))
+        expect(store.locator(".notice")).to_contain_text("Could not send notes.png")
+        expect(store.locator(".msg.customer img.attachment")).to_have_count(1)
+        assert not [e for e in errors if "400" not in e], errors  # the refused upload logs its 400 only
+    finally:
+        agent_ctx.close()
+        customer_ctx.close()
