@@ -223,6 +223,9 @@ class PushHub(Protocol):
     async def undelivered(self, conversation_id: str, delivery: Delivery) -> None:
         """A message the connector had taken (held for a passive reply) could not be delivered after all."""
 
+    async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
+        """Keep a customer's media (a picture, a voice message) as an attachment; InvalidInput if not taken."""
+
 
 class Sender(Protocol):
     """Sends what the hub stored to the customer (a push connector)."""

@@ -319,6 +319,9 @@ class Pipeline:
     async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
         return await self.attachments.of_contact(file_id, contact_id)
 
+    async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
+        return await self.attachments.keep(data, name, contact_id)
+
     async def customer_of(self, channel: Channel, token: str | None) -> str:
         """The contact whose chat session the token opens (Unauthorized if none)."""
         identity = await self.store.find_identity(channel, token_fingerprint(token)) if token else None

@@ -35,12 +35,14 @@ from connectors.wechat.inbound import address, inbound, menu_inbound, openid_of
 from connectors.wechat.payloads import (
     Click,
     Envelope,
+    Image,
     Message,
     PayloadError,
     Scan,
     Subscribe,
     Unknown,
     Unsubscribe,
+    Voice,
     dedupe_key,
     encrypted_reply,
     parse_callback,
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 SUCCESS = "success"  # WeChat's "received, no passive reply"
 LEDGER_TTL_S = 300.0  # retries come within ~15 s; a callback older than the timestamp window is refused anyway
 STORED_BY_S = 4.5  # WeChat gives up on a callback after 5 s
+MEDIA_WAIT_S = 1.5  # fetching a picture or voice message before the message goes on
 MAX_PASSIVE_BYTES = 2048  # longer answers go through the API
 SEND_RETRY_DELAYS_S = (0.5, 1.5)  # a Retryable send is tried again after these, then reported undelivered
 XML = "application/xml; charset=utf-8"
@@ -206,6 +209,11 @@ class WeChatConnector:
         openid = envelope.from_user
         to = address(account.appid, openid)
         match envelope:
+            case Image() | Voice(recognition=None):
+                started = time.monotonic()
+                kept = await self._keep_media(account, envelope)
+                return await self._converse(account, envelope, lambda c, k: inbound(envelope, c, k, kept),
+                                            spent=time.monotonic() - started)
             case Message() | Unknown(event=None):
                 return await self._converse(account, envelope, lambda c, k: inbound(envelope, c, k))
             case Subscribe(scene=scene):
@@ -228,7 +236,7 @@ class WeChatConnector:
         return None
 
     async def _converse(self, account: WeChatAccount, envelope: Envelope,
-                        make: Callable[[str, str], InboundMessage]) -> str | None:
+                        make: Callable[[str, str], InboundMessage], spent: float = 0.0) -> str | None:
         """Hand the follower's message to the hub, and hold what it answers for the passive reply while the
         budget lasts."""
         to = address(account.appid, envelope.from_user)
@@ -240,7 +248,8 @@ class WeChatConnector:
             stored = asyncio.Event()
             work = asyncio.create_task(self._hub.receive(make(session.conversation_id, session.contact_id),
                                                          on_stored=lambda _: stored.set()))
-            done, _ = await asyncio.wait({work}, timeout=account.reply_budget_s)
+            budget = max(0.0, account.reply_budget_s - spent)  # what fetching media took counts too
+            done, _ = await asyncio.wait({work}, timeout=budget)
             held.open = False
             self._held.pop(to, None)
             if work in done:
@@ -248,7 +257,7 @@ class WeChatConnector:
                 return self._passive(account, envelope, held)
             self._flush(held)
             self._later(self._finish(work, to))
-            await self._stored_by(stored, work, STORED_BY_S - account.reply_budget_s)
+            await self._stored_by(stored, work, STORED_BY_S - spent - budget)
             return None
 
     @contextlib.asynccontextmanager
@@ -289,6 +298,23 @@ class WeChatConnector:
             await work
         except Exception:
             log.exception("WeChat: the hub's work on a message from %s failed after the reply budget", to)
+
+    async def _keep_media(self, account: WeChatAccount, message: Image | Voice) -> dict[str, str]:
+        """A picture's or a voice message's bytes, kept as an attachment before WeChat's copy expires (3 days):
+        for the agent, and for the voice pipeline. Best effort within a short bound: the message goes on
+        without it."""
+        to = address(account.appid, message.from_user)
+        try:
+            session = await self._hub.contact_session(Channel.WECHAT, to, account.locale)
+            media = await asyncio.wait_for(self._clients[account.appid].download_media(message.media_id),
+                                           MEDIA_WAIT_S)
+            name = f"{message.msg_type}-{message.msg_id}.{'amr' if isinstance(message, Voice) else 'jpg'}"
+            kept = await self._hub.keep_file(session.contact_id, media.data, name)
+        except Exception as exc:  # a lost attachment must not lose the message
+            log.warning("WeChat %s: media %s not kept (%s)", account.id, message.media_id, type(exc).__name__)
+            return {}
+        return {"file_id": kept.id, "file_name": kept.name, "content_type": kept.content_type,
+                "size": str(kept.size)}
 
     async def _profile(self, account: WeChatAccount, openid: str) -> None:
         info = await self._clients[account.appid].user_info(openid)

@@ -52,8 +52,11 @@ def _text_and_meta(message: Envelope) -> tuple[str, dict[str, str], bool]:
     raise TypeError(f"not a message: {type(message).__name__}")
 
 
-def inbound(message: Message | Unknown, conversation_id: str, contact_id: str) -> InboundMessage:
+def inbound(message: Message | Unknown, conversation_id: str, contact_id: str,
+            kept: dict[str, str] | None = None) -> InboundMessage:
+    """``kept``: the attachment the media was kept as (file_id, file_name, content_type, size), if it was."""
     text, meta, readable = _text_and_meta(message)
+    meta = {**meta, **(kept or {})}
     external = f"{message.to_user}:{message.msg_id}" if message.msg_id is not None else None
     return InboundMessage(channel=Channel.WECHAT, conversation_id=conversation_id, contact_id=contact_id, text=text,
                           external_id=external, meta=meta, readable=readable)

@@ -239,6 +239,31 @@ async def test_pictures_and_unknown_types_are_stored_and_answered_politely(
     assert customer[1].meta["wechat_type"] == "hologram" and "<Shape>" in customer[1].meta["raw_xml"]
 
 
+async def test_pictures_and_voice_messages_are_kept_before_wechats_copy_expires(
+        hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat) -> None:
+    follower = Follower(http, accounts["safe"])
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20
+    amr = b"#!AMR\n" + bytes(300)
+    picture_id = api.add_media(jpeg, "image/jpeg", "photo.jpg", kind="image")
+    voice_id = api.add_media(amr, "audio/amr", "voice.amr", kind="voice")
+    picture = f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/p.jpg]]></PicUrl><MediaId><![CDATA[{picture_id}]]></MediaId>"
+    voice = f"<MediaId><![CDATA[{voice_id}]]></MediaId><Format><![CDATA[amr]]></Format>"
+    gone = "<PicUrl><![CDATA[http://mmbiz.qpic.cn/q.jpg]]></PicUrl><MediaId><![CDATA[expired]]></MediaId>"
+    for n, (kind, body) in enumerate([("image", picture), ("voice", voice), ("image", gone)]):
+        assert (await follower.post(follower.xml(kind, body, msg_id=7_100_000_000_000_000_001 + n))).status == 200
+    _, messages = await _stored(hub, follower)
+    customer = [m for m in messages if m.role is Role.CUSTOMER]
+    assert [m.meta.get("content_type") for m in customer] == ["image/jpeg", "audio/amr", None]  # the last: gone
+    store = SQLiteStore(hub.data_dir / "hub.sqlite3")
+    await store.open()
+    try:
+        assert (await store.get_file(customer[0].meta["file_id"]))[1] == jpeg
+        assert (await store.get_file(customer[1].meta["file_id"]))[1] == amr
+    finally:
+        await store.close()
+    assert customer[2].meta["media_id"] == "expired" and customer[2].text == "[image]"  # kept what there was
+
+
 async def test_a_menu_key_asks_the_bot_or_queues_for_a_person(
         hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], agent: Agent) -> None:
     follower = Follower(http, accounts["menu"])
