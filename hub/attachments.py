@@ -60,6 +60,16 @@ class Attachments:
         await self._store.put_file(meta, data)
         return meta
 
+    @staticmethod
+    def describe(meta: StoredFile) -> dict[str, str]:
+        """What a message carrying the file keeps of it (its ``meta``)."""
+        return {"file_id": meta.id, "file_name": meta.name, "content_type": meta.content_type, "size": str(meta.size)}
+
+    @staticmethod
+    def caption(meta: StoredFile) -> str:
+        """The text of a message that is only the file."""
+        return f"[{'image' if meta.content_type.startswith('image/') else 'file'}] {meta.name}"
+
     async def of_contact(self, file_id: str, contact_id: str) -> StoredFile:
         """The contact's own file (NotFound for anyone else's: no hint that it exists)."""
         meta, _ = await self._store.get_file(file_id)

@@ -32,6 +32,7 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     text: str
     to: str  # the contact's address on the channel (their identity's external id)
+    meta: dict[str, str] = {}  # an attachment's file_id, file_name, content_type (read it with read_file)
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
@@ -225,6 +226,9 @@ class PushHub(Protocol):
 
     async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
         """Keep a customer's media (a picture, a voice message) as an attachment; InvalidInput if not taken."""
+
+    async def read_file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        """An attachment to send (an agent's picture); NotFound if there is none."""
 
 
 class Sender(Protocol):

@@ -54,7 +54,8 @@ class Outbound:
                         conversation.channel, message.id)
             return
         delivery = await sender.send(OutboundMessage(conversation_id=conversation.id, message_id=message.id,
-                                                     role=message.role, text=message.text, to=identity.external_id))
+                                                     role=message.role, text=message.text, to=identity.external_id,
+                                                     meta=message.meta))
         if not delivery.delivered:
             await self.undelivered(conversation, delivery)
 

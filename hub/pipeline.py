@@ -322,6 +322,9 @@ class Pipeline:
     async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
         return await self.attachments.keep(data, name, contact_id)
 
+    async def read_file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        return await self.store.get_file(file_id)
+
     async def customer_of(self, channel: Channel, token: str | None) -> str:
         """The contact whose chat session the token opens (Unauthorized if none)."""
         identity = await self.store.find_identity(channel, token_fingerprint(token)) if token else None
@@ -530,12 +533,18 @@ class Pipeline:
         return text
 
     async def agent_message(self, user: User, conversation_id: str, text: str,
-                            client_id: str | None = None) -> MessageEvent:
-        """The agent's reply; a supervisor or admin may also write into an agent's conversation (barge-in)."""
-        conversation = await self._writable_by(user, conversation_id)
+                            client_id: str | None = None, file_id: str | None = None) -> MessageEvent:
+        """The agent's reply, with an attachment uploaded for this customer (``file_id``) if any; a supervisor or
+        admin may also write into an agent's conversation (barge-in)."""
+        conversation = await self.writable_by(user, conversation_id)
+        meta: dict[str, str] = {}
+        if file_id is not None:
+            attached = await self.attachments.of_contact(file_id, conversation.contact_id)
+            meta = self.attachments.describe(attached)
+            text = text if text.strip() else self.attachments.caption(attached)
         appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
-            channel=conversation.channel, created_at=utcnow(), author_id=user.id,
+            channel=conversation.channel, created_at=utcnow(), author_id=user.id, meta=meta,
             external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None),
             agent=conversation.agent_id)
         event = await self.message_event(appended.message, client_id)
@@ -544,7 +553,7 @@ class Pipeline:
             await self.outbound.push(conversation, appended.message)
         return event
 
-    async def _writable_by(self, user: User, conversation_id: str) -> Conversation:
+    async def writable_by(self, user: User, conversation_id: str) -> Conversation:
         if user.role in MANAGER_ROLES:
             conversation = await self.store.get_conversation(conversation_id)
             if conversation.state is S.ASSIGNED and conversation.agent_id:
@@ -570,7 +579,7 @@ class Pipeline:
 
     async def note(self, user: User, conversation_id: str, text: str) -> MessageEvent:
         """An internal note in the conversation: kept with it for staff, never sent to the customer."""
-        conversation = await self._writable_by(user, conversation_id)
+        conversation = await self.writable_by(user, conversation_id)
         appended = await self.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id, internal=True))

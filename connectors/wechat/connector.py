@@ -338,7 +338,7 @@ class WeChatConnector:
     async def send(self, outbound: OutboundMessage) -> Delivery:
         """Into the passive reply while the follower's callback waits for one, else through the API."""
         held = self._held.get(outbound.to)
-        if held is not None and held.open:
+        if held is not None and held.open and not _picture(outbound):  # a passive reply carries text only
             held.items.append(outbound)
             return Delivery(message_id=outbound.message_id, delivered=True, detail="in the passive reply")
         return await self._queue(outbound)
@@ -375,7 +375,7 @@ class WeChatConnector:
             return self._failed(outbound, "unknown_account", "no WeChat account with this appid is configured")
         for delay in (*SEND_RETRY_DELAYS_S, None):
             try:
-                await client.send_text(openid, outbound.text)
+                await self._deliver(client, openid, outbound)
                 return Delivery(message_id=outbound.message_id, delivered=True)
             except Retryable:
                 if delay is None:
@@ -387,6 +387,22 @@ class WeChatConnector:
                 return self._failed(outbound, exc.reason, str(exc))
         raise AssertionError("unreachable")
 
+    async def _deliver(self, client: WeChatClient, openid: str, outbound: OutboundMessage) -> None:
+        """Text as a text message; a picture uploaded as temporary media and sent as an image (then its
+        words, if the agent wrote any besides the file's caption)."""
+        if not _picture(outbound):
+            await client.send_text(openid, outbound.text)
+            return
+        meta, data = await self._hub.read_file(outbound.meta["file_id"])
+        media_id = await client.upload_media("image", data, meta.name, meta.content_type)
+        await client.send_image(openid, media_id)
+        if not outbound.text.startswith("[image] "):
+            await client.send_text(openid, outbound.text)
+
     @staticmethod
     def _failed(outbound: OutboundMessage, reason: str, detail: str) -> Delivery:
         return Delivery(message_id=outbound.message_id, delivered=False, reason=reason, detail=detail)
+
+
+def _picture(outbound: OutboundMessage) -> bool:
+    return bool(outbound.meta.get("file_id")) and outbound.meta.get("content_type", "").startswith("image/")

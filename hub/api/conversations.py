@@ -20,8 +20,9 @@ S = ConversationState
 
 
 class ReplyIn(msgspec.Struct):
-    text: str
+    text: str = ""
     client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    file_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # POST .../files first
 
 
 class WhisperIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -134,7 +135,8 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:str}/messages", status_code=201)
     async def reply(self, request: Request, user: User, conversation_id: str, data: ReplyIn) -> MessageEvent:
-        return await runtime_of(request).pipeline.agent_message(user, conversation_id, data.text, data.client_id)
+        return await runtime_of(request).pipeline.agent_message(user, conversation_id, data.text, data.client_id,
+                                                                data.file_id)
 
     @post("/{conversation_id:str}/whisper", status_code=201)
     async def whisper(self, request: Request, user: User, conversation_id: str, data: WhisperIn) -> MessageEvent:

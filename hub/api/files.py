@@ -8,11 +8,12 @@ from urllib.parse import quote, unquote
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.di import Provide
 
-from hub.api.deps import runtime_of, user_from_token
+from hub.api.deps import current_user, runtime_of, user_from_token
 from hub.attachments import INLINE
 from hub.errors import NotFound, Unauthorized
-from hub.models import Channel
+from hub.models import Channel, User
 
 UPLOAD_LIMIT = 32 * 1024 * 1024  # the transport's bound; HUB_MAX_FILE_BYTES is the real limit, with a clear error
 
@@ -35,6 +36,18 @@ async def upload(request: Request[Any, Any, Any]) -> FileOut:
     return FileOut(id=meta.id, name=meta.name, content_type=meta.content_type, size=meta.size)
 
 
+@post("/api/conversations/{conversation_id:str}/files", status_code=201, request_max_body_size=UPLOAD_LIMIT,
+      dependencies={"user": Provide(current_user)}, tags=["conversations"])
+async def upload_for_customer(request: Request[Any, Any, Any], conversation_id: str, user: User) -> FileOut:
+    """An agent's attachment for the conversation's customer (body and ``X-File-Name`` as above); send it in a
+    reply as ``file_id`` next."""
+    pipeline = runtime_of(request).pipeline
+    conversation = await pipeline.writable_by(user, conversation_id)
+    name = unquote(request.headers.get("x-file-name", "file"))
+    meta = await pipeline.attachments.keep(await request.body(), name, conversation.contact_id)
+    return FileOut(id=meta.id, name=meta.name, content_type=meta.content_type, size=meta.size)
+
+
 @get("/api/files/{file_id:str}", tags=["webchat"])
 async def download(request: Request[Any, Any, Any], file_id: str, token: str | None = None) -> Response[bytes]:
     """Staff read any file; a customer only their own (anyone else: 404, as if there were none)."""
@@ -52,4 +65,4 @@ async def download(request: Request[Any, Any, Any], file_id: str, token: str | N
         "cache-control": "private, max-age=3600"})
 
 
-ROUTES = [upload, download]
+ROUTES = [upload, upload_for_customer, download]

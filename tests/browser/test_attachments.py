@@ -1,5 +1,6 @@
-"""A picture sent from the widget, in a real browser: the customer attaches it (file chooser), it shows in
-their chat and in the agent's console, served by the hub; a file of the wrong kind is refused with a notice."""
+"""Pictures both ways, in a real browser: the customer attaches one in the widget (file chooser) and it shows
+in their chat and in the agent's console, served by the hub; the agent answers with one; a file of the wrong
+kind is refused with a notice."""
 
 from __future__ import annotations
 
@@ -57,6 +58,17 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
         expect(seen).to_have_js_property("naturalWidth", 40)
         console.screenshot(path=shots / "console-attachment.png")
         store.screenshot(path=shots / "widget-attachment.png")
+
+        # The agent answers with a picture of their own (and words); the customer sees both.
+        console.get_by_role("textbox", name="Reply").fill("here is the map")
+        with console.expect_file_chooser() as chooser:
+            console.get_by_role("button", name="Send a picture or file").click()
+        chooser.value.set_files(str(picture))
+        from_agent = store.locator(".msg.agent img.attachment")
+        expect(from_agent).to_have_js_property("naturalWidth", 40)
+        expect(store.locator(".msg.agent")).to_have_count(1)
+        expect(store.locator(".msg.agent .caption")).to_have_text("here is the map")
+        expect(console.get_by_role("textbox", name="Reply")).to_have_value("")
 
         with store.expect_file_chooser() as chooser:
             store.get_by_role("button", name="Send a picture or file").click()

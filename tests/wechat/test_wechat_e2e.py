@@ -324,6 +324,27 @@ async def test_to_an_agent_and_back_through_the_service_api(
     assert later.text is not None and later.text != "感谢您的评价！"
 
 
+async def test_an_agents_picture_reaches_the_follower_as_a_wechat_image(
+        hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat,
+        agent: Agent) -> None:
+    follower = Follower(http, accounts["plain"])
+    await follower.say("转人工")
+    conversation_id = await agent.accept_next_offer()
+    await api.wait_sent_to(follower.openid, 1)  # "客服agent为您服务。"
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 16
+    uploaded = await agent.http.post(f"/api/conversations/{conversation_id}/files", content=jpeg,
+                                     headers={"x-file-name": "map.jpg"})
+    assert uploaded.status_code == 201
+    sent = await agent.http.post(f"/api/conversations/{conversation_id}/messages",
+                                 json={"text": "请看地图", "file_id": uploaded.json()["id"]})
+    assert sent.status_code == 201 and sent.json()["meta"]["file_name"] == "map.jpg"
+    out = await api.wait_sent_to(follower.openid, 3)
+    image, words = out[-2], out[-1]
+    assert image.msgtype == "image" and api.media[image.content["media_id"]].data == jpeg
+    assert words.content["content"] == "请看地图"
+    (await agent.http.post(f"/api/conversations/{conversation_id}/resolve")).raise_for_status()
+
+
 async def test_a_bad_accounts_file_stops_the_start_with_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "wechat.yaml"
     bad.write_text("accounts:\n  - id: main\n    appid: wx1\n    secret: s3cr3t-value\n    token: ok123\n"

@@ -31,6 +31,7 @@
       notDelivered: "Not delivered", picture: "Open the picture",
       channel_webchat: "Web chat", channel_wechat: "WeChat", channel_email: "Email", channel_voice: "Voice",
       noteMode: "Internal note", noteBy: "Note by {name} (the customer does not see it)",
+      attach: "Send a picture or file",
       cannedList: "Canned responses", addNote: "Add note", wrapUpTitle: "Resolve the conversation",
       wrapUpCode: "Wrap-up code", wrapUpNote: "Note (optional)", cancel: "Cancel",
       alertsOn: "Offer alerts", alertsEnabled: "Offer alerts on", alertsBlocked: "The browser blocks notifications; " +
@@ -69,7 +70,7 @@
       whisperFrom: "{name} 的悄悄话（客户看不到）",
       notDelivered: "未送达", picture: "查看图片",
       channel_webchat: "网页聊天", channel_wechat: "微信", channel_email: "邮件", channel_voice: "语音",
-      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", cannedList: "快捷回复", addNote: "添加备注",
+      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", attach: "发送图片或文件", cannedList: "快捷回复", addNote: "添加备注",
       wrapUpTitle: "结束会话", wrapUpCode: "小结分类", wrapUpNote: "备注（选填）", cancel: "取消",
       alertsOn: "新对话提醒", alertsEnabled: "新对话提醒已开启", alertsBlocked: "浏览器禁止了桌面通知；新对话仍会响铃。",
       shortcuts: "快捷键", close: "关闭", keyAccept: "接入第一个对话请求", keyDecline: "拒绝第一个对话请求",
@@ -122,13 +123,14 @@
   function clearAlert() { $("alert").hidden = true; }
 
   // ----- REST ------------------------------------------------------------------------------------
-  async function api(method, path, body) {
-    const headers = {};
+  async function api(method, path, body, extraHeaders) {  // a Blob body is sent as it is (an upload)
+    const headers = Object.assign({}, extraHeaders);
     if (S.token) headers.authorization = "Bearer " + S.token;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    const raw = body instanceof Blob;
+    if (body !== undefined && !raw) headers["content-type"] = "application/json";
     let res;
     try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(path, { method, headers, body: body === undefined || raw ? body : JSON.stringify(body) });
     } catch (e) {
       throw Object.assign(new Error(t("network")), { code: "network" });
     }
@@ -605,7 +607,10 @@
     node.dataset.id = msg.id;
     if (msg.role !== "system") node.appendChild(el("span", "who", roleLabel(msg, entry)));
     node.appendChild(el("div", "bubble", meta.undelivered ? undeliveredText(meta.reason) : msg.text));
-    if (meta.file_id) node.querySelector(".bubble").replaceChildren(attachmentNode(meta));
+    if (meta.file_id) {
+      const words = /^\[(image|file)\] /.test(msg.text) ? [] : [el("div", "caption", msg.text)];
+      node.querySelector(".bubble").replaceChildren(attachmentNode(meta), ...words);
+    }
     if (meta.pic_url && /^https?:/.test(meta.pic_url)) {
       const link = el("a", "attachment", t("picture"));
       link.href = meta.pic_url;
@@ -637,6 +642,7 @@
     ["transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
     $("reply-form").querySelector("button[type=submit]").disabled = !open;
     $("note-mode").disabled = !open;
+    $("attach").disabled = !open;
     renderAssist();
   }
 
@@ -690,6 +696,26 @@
     $("reply-form").classList.toggle("as-note", $("note-mode").checked);
   }
   $("note-mode").addEventListener("change", () => { renderNoteMode(); $("reply").focus(); });
+
+  // An attachment for the customer: uploaded first, then sent with whatever is in the reply box.
+  $("attach").addEventListener("click", () => $("attach-file").click());
+  $("attach-file").addEventListener("change", async () => {
+    const file = $("attach-file").files[0];
+    $("attach-file").value = "";
+    const id = S.selected;
+    if (!file || !id) return;
+    try {
+      const base = "/api/conversations/" + encodeURIComponent(id);
+      const stored = await api("POST", base + "/files", file, { "x-file-name": encodeURIComponent(file.name) });
+      const msg = await api("POST", base + "/messages", { text: $("reply").value, file_id: stored.id, client_id: newId() });
+      $("reply").value = "";
+      clearAlert();
+      if (S.selected === id) showMessage(S.convs.get(id), msg);
+    } catch (e) {
+      showAlert(e.message);
+    }
+    $("reply").focus();
+  });
 
   async function loadQueues() {
     try {

@@ -142,7 +142,8 @@
     .attach svg { width: 20px; height: 20px; display: block; }
     img.attachment { display: block; max-width: 220px; max-height: 220px; border-radius: 8px; }
     .bubble:has(img.attachment) { padding: 3px; background: #fff; border: 1px solid #d8e0e2; white-space: normal;
-                                  line-height: 0; }
+                                  color: #1f2a2e; }
+    .bubble .caption { padding: 4px 6px 2px; line-height: 1.45; }
     a.attachment { color: inherit; }
     .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
@@ -371,7 +372,8 @@
       shown.rel = "noopener";
       shown.setAttribute("aria-label", t("openFile", { name: meta.file_name || "" }));
     }
-    box.replaceChildren(shown);
+    const words = /^\[(image|file)\] /.test(msg.text || "") ? null : el("div", "caption", msg.text);
+    box.replaceChildren(...(words ? [shown, words] : [shown]));
   }
 
   async function upload(file) {
