@@ -145,6 +145,13 @@ class AgentStateEvent(msgspec.Struct, tag="agent_state", tag_field="type", kw_on
     until: str | None = None  # wrap-up: when it ends by itself
 
 
+class TypingEvent(msgspec.Struct, tag="typing", tag_field="type", kw_only=True):
+    """Someone in the conversation is typing (the customer, or its agent): shown for a few seconds."""
+
+    conversation_id: str
+    role: Role
+
+
 class UndeliveredEvent(msgspec.Struct, tag="undelivered", tag_field="type", kw_only=True, omit_defaults=True):
     """A message the channel did not take (WeChat: outside the 48-hour window...), for the agent."""
 
@@ -155,7 +162,7 @@ class UndeliveredEvent(msgspec.Struct, tag="undelivered", tag_field="type", kw_o
 
 
 Event = (MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent
-         | UndeliveredEvent)
+         | UndeliveredEvent | TypingEvent)
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):
@@ -196,6 +203,9 @@ class ChatHub(Protocol):
 
     async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
         """The contact's own uploaded file (NotFound for any other)."""
+
+    async def typing(self, conversation_id: str) -> None:
+        """The customer is typing: their agent sees it."""
 
     async def watch(self, conversation_id: str, handler: Callable[[str], None]) -> None: ...
 

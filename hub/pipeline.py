@@ -37,6 +37,7 @@ from hub.envelopes import (
     Session,
     StatusEvent,
     SuggestionsEvent,
+    TypingEvent,
 )
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from hub.ids import new_id
@@ -318,6 +319,14 @@ class Pipeline:
 
     async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
         return await self.attachments.of_contact(file_id, contact_id)
+
+    async def typing(self, conversation_id: str) -> None:
+        await self.publish(TypingEvent(conversation_id=conversation_id, role=Role.CUSTOMER), conversation_id, None)
+
+    async def agent_typing(self, user: User, conversation_id: str) -> None:
+        """The agent is typing a reply: their customer sees it (nothing is stored)."""
+        conversation = await self.writable_by(user, conversation_id)
+        await self.publish(TypingEvent(conversation_id=conversation.id, role=Role.AGENT), conversation.id, None)
 
     async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
         return await self.attachments.keep(data, name, contact_id)

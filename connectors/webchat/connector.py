@@ -26,6 +26,7 @@ from connectors.webchat.payloads import (
     Say,
     Survey,
     SurveyReceived,
+    Typing,
     Welcome,
     client_id_of,
     decode_frame,
@@ -109,6 +110,8 @@ class WebchatConnector:
             await self._rate(conn, frame)
         elif isinstance(frame, Survey):
             await self._survey(conn, frame)
+        elif isinstance(frame, Typing) and conn.conversation_id is not None:
+            await self._hub.typing(conn.conversation_id)
         elif isinstance(frame, Ping):
             conn.send(Pong())
 

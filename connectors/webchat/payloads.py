@@ -38,6 +38,10 @@ class Rate(msgspec.Struct, kw_only=True):
     comment: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
+class Typing(msgspec.Struct, kw_only=True):
+    """The customer is typing (send at most every few seconds while they do)."""
+
+
 class Survey(msgspec.Struct, kw_only=True):
     """The customer's rating of the whole conversation, once it is resolved."""
 
@@ -46,7 +50,7 @@ class Survey(msgspec.Struct, kw_only=True):
 
 
 FRAMES: dict[str, type[msgspec.Struct]] = {"hello": Hello, "message": Say, "ping": Ping, "feedback": Rate,
-                                           "survey": Survey}
+                                           "survey": Survey, "typing": Typing}
 
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):

@@ -1,9 +1,10 @@
 """The agent's websocket: offers, messages and status of their conversations, live; replies too.
 
 Client frames: ``{"type":"message","conversation_id","text","client_id"?}`` (answered with ``ack``),
-``{"type":"ping"}``, and for supervisors and admins ``{"type":"monitor"|"unmonitor","conversation_id"}``
-(silent monitoring: every event of that conversation, answered with ``monitoring``/``unmonitored``).
-Everything else the hub pushes (offer, offer_withdrawn, message, status, suggestions, agent_state).
+``{"type":"ping"}``, ``{"type":"typing","conversation_id"}`` (the customer sees the agent typing; no answer), and
+for supervisors and admins ``{"type":"monitor"|"unmonitor","conversation_id"}`` (silent monitoring: every event
+of that conversation, answered with ``monitoring``/``unmonitored``). Everything else the hub pushes (offer,
+offer_withdrawn, message, status, suggestions, agent_state, typing, undelivered).
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ class Unmonitor(msgspec.Struct, tag="unmonitor", tag_field="type"):
     conversation_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-_decoder = msgspec.json.Decoder(AgentSay | AgentPing | Monitor | Unmonitor)
+class AgentTyping(msgspec.Struct, tag="typing", tag_field="type"):
+    """The agent is typing in this conversation (unanswered; sent at most every few seconds)."""
+
+    conversation_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+_decoder = msgspec.json.Decoder(AgentSay | AgentPing | Monitor | Unmonitor | AgentTyping)
 _status_decoder = msgspec.json.Decoder(StatusEvent)
 _encode = msgspec.json.Encoder().encode
 
@@ -179,7 +186,9 @@ async def _serve(runtime: Runtime, user: User, socket: WebSocket, outbox: Outbox
         if not bucket.take():
             outbox.push(_frame(type="error", code="rate_limited", detail="too many frames; slow down"))
             continue
-        outbox.push(await _answer(runtime, user, raw, feed))
+        answer = await _answer(runtime, user, raw, feed)
+        if answer:
+            outbox.push(answer)
 
 
 async def _answer(runtime: Runtime, user: User, raw: str, feed: AgentFeed) -> str:
@@ -189,6 +198,12 @@ async def _answer(runtime: Runtime, user: User, raw: str, feed: AgentFeed) -> st
         return _frame(type="error", code="bad_frame", detail=str(exc)[:200])
     if isinstance(frame, AgentPing):
         return _frame(type="pong")
+    if isinstance(frame, AgentTyping):
+        try:
+            await runtime.pipeline.agent_typing(user, frame.conversation_id)
+        except HubError as exc:
+            return _frame(type="error", code=exc.code, detail=exc.detail)
+        return ""
     if isinstance(frame, Monitor | Unmonitor):
         try:
             await (feed.monitor if isinstance(frame, Monitor) else feed.unmonitor)(frame.conversation_id)

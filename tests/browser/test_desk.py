@@ -136,6 +136,11 @@ def test_an_agent_works_by_keyboard_shortcuts_with_offer_alerts(browser: Browser
         console.keyboard.press("Alt+R")
         reply = console.get_by_role("textbox", name="Reply")
         expect(reply).to_be_focused()
+        console.keyboard.type("let me check")  # the customer sees the agent typing, and the other way round
+        expect(store.get_by_text("The agent is typing…")).to_be_visible()
+        store.get_by_label("Your message").type("hello?")
+        expect(console.get_by_text("The customer is typing…")).to_be_visible()
+        reply.fill("")
         console.keyboard.press("Alt+N")
         expect(console.get_by_label("Internal note")).to_be_checked()
         console.keyboard.type("checked the order")

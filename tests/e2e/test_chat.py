@@ -103,3 +103,18 @@ async def test_an_agent_may_reuse_a_client_id_in_another_conversation(hub: HubSe
     resend = {"text": "x", "client_id": "r1"}
     again = await agent.http.post(f"/api/conversations/{sorted(ids)[0]}/messages", json=resend)
     assert again.json()["id"] == replies[0].json()["id"]  # a true resend is still stored once
+
+
+async def test_each_side_sees_the_other_typing_and_nothing_is_stored(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws, name="Typist")
+    await customer.say("a person please")
+    conversation_id = await agent.accept_next_offer()
+    await customer.send({"type": "typing"})
+    typing = await agent.next("typing")
+    assert typing == {"type": "typing", "conversation_id": conversation_id, "role": "customer"}
+    await agent.send({"type": "typing", "conversation_id": conversation_id})
+    assert (await customer.next("typing", where=lambda f: f["role"] == "agent"))["conversation_id"] == conversation_id
+    await agent.send({"type": "typing", "conversation_id": "someone-elses"})
+    assert (await agent.next("error"))["code"] == "not_found"
+    history = (await agent.http.get(f"/api/conversations/{conversation_id}/messages")).json()
+    assert [m["text"] for m in history] == ["a person please"]

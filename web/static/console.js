@@ -31,7 +31,7 @@
       notDelivered: "Not delivered", picture: "Open the picture",
       channel_webchat: "Web chat", channel_wechat: "WeChat", channel_email: "Email", channel_voice: "Voice",
       noteMode: "Internal note", noteBy: "Note by {name} (the customer does not see it)",
-      attach: "Send a picture or file",
+      attach: "Send a picture or file", customerTyping: "The customer is typing…",
       cannedList: "Canned responses", addNote: "Add note", wrapUpTitle: "Resolve the conversation",
       wrapUpCode: "Wrap-up code", wrapUpNote: "Note (optional)", cancel: "Cancel",
       alertsOn: "Offer alerts", alertsEnabled: "Offer alerts on", alertsBlocked: "The browser blocks notifications; " +
@@ -70,7 +70,7 @@
       whisperFrom: "{name} 的悄悄话（客户看不到）",
       notDelivered: "未送达", picture: "查看图片",
       channel_webchat: "网页聊天", channel_wechat: "微信", channel_email: "邮件", channel_voice: "语音",
-      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", attach: "发送图片或文件", cannedList: "快捷回复", addNote: "添加备注",
+      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", attach: "发送图片或文件", customerTyping: "客户正在输入…", cannedList: "快捷回复", addNote: "添加备注",
       wrapUpTitle: "结束会话", wrapUpCode: "小结分类", wrapUpNote: "备注（选填）", cancel: "取消",
       alertsOn: "新对话提醒", alertsEnabled: "新对话提醒已开启", alertsBlocked: "浏览器禁止了桌面通知；新对话仍会响铃。",
       shortcuts: "快捷键", close: "关闭", keyAccept: "接入第一个对话请求", keyDecline: "拒绝第一个对话请求",
@@ -287,6 +287,7 @@
       case "agent_state": return onAgentState(frame);
       case "suggestions": return onSuggestions(frame);
       case "undelivered": return onUndelivered(frame);
+      case "typing": return onTyping(frame);
       case "error": return showAlert(frame.detail);
       default: return undefined; // ack, pong
     }
@@ -501,6 +502,7 @@
   function select(id) {
     const entry = entryOf(id);
     S.selected = id;
+    $("typing").hidden = true;
     entry.unread = 0;
     entry.seen = new Set();
     entry.shown = [];
@@ -527,6 +529,7 @@
 
   function onMessage(msg) {
     const entry = entryOf(msg.conversation_id);
+    if (S.selected === msg.conversation_id && msg.role === "customer") $("typing").hidden = true;
     if (S.selected === msg.conversation_id) return showMessage(entry, msg);
     if (msg.role !== "agent") entry.unread += 1;
     if (!entry.channel) refreshConversations([]);
@@ -656,6 +659,7 @@
     const button = $("reply-form").querySelector("button[type=submit]");
     button.disabled = true;
     const asNote = $("note-mode").checked;
+    typingSent = 0;
     try {
       const path = "/api/conversations/" + encodeURIComponent(id) + (asNote ? "/notes" : "/messages");
       const msg = await api("POST", path, asNote ? { text } : { text, client_id: S.draft.clientId });
@@ -688,6 +692,25 @@
   S.wrapUps = [];
   window.HubCanned.attach($("reply"), $("canned-list"), () => S.canned,
     (item) => "/" + item.shortcut + " · " + item.title + " — " + item.text.slice(0, 80));
+
+  // ----- typing: the customer sees the agent typing, and the other way round (at most every 3 s) ------
+  let typingSent = 0;
+  let typingTimer = null;
+  $("reply").addEventListener("input", () => {
+    const now = Date.now();
+    if ($("note-mode").checked || !S.selected || !$("reply").value.trim() || now - typingSent < 3000) return;
+    if (!S.ws || S.ws.readyState !== 1) return;
+    typingSent = now;
+    S.ws.send(JSON.stringify({ type: "typing", conversation_id: S.selected }));
+  });
+
+  function onTyping(frame) {
+    if (frame.role !== "customer" || frame.conversation_id !== S.selected) return;
+    $("typing").textContent = t("customerTyping");
+    $("typing").hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { $("typing").hidden = true; }, 5000);
+  }
 
   function renderNoteMode() {
     const send = $("reply-form").querySelector("button[type=submit]");

@@ -32,7 +32,7 @@
       surveyTitle: "How did we do?", star: "{n} of 5", surveyComment: "Anything to add? (optional)",
       surveySend: "Send rating", surveyThanks: "Thank you for rating us!", surveyPick: "Choose 1 to 5 stars first.",
       attach: "Send a picture or file", uploading: "Sending {name}…", uploadFailed: "Could not send {name}: {why}",
-      openFile: "Open {name}",
+      openFile: "Open {name}", agentTyping: "The agent is typing…",
     },
     zh: {
       launcher: "在线咨询", title: "在线客服", close: "关闭对话", otherLang: "English",
@@ -49,6 +49,7 @@
       surveyTitle: "请为本次服务评分", star: "{n} 分（满分 5 分）", surveyComment: "还有什么想告诉我们的？（选填）",
       surveySend: "提交评分", surveyThanks: "感谢您的评价！", surveyPick: "请先选择 1-5 星。",
       attach: "发送图片或文件", uploading: "正在发送 {name}…", uploadFailed: "{name} 发送失败：{why}", openFile: "打开 {name}",
+      agentTyping: "客服正在输入…",
     },
   };
 
@@ -144,6 +145,7 @@
     .bubble:has(img.attachment) { padding: 3px; background: #fff; border: 1px solid #d8e0e2; white-space: normal;
                                   color: #1f2a2e; }
     .bubble .caption { padding: 4px 6px 2px; line-height: 1.45; }
+    .typing { margin: 0; padding: 2px 16px 6px; font-size: 12px; color: #66767a; font-style: italic; background: #fafbfb; }
     a.attachment { color: inherit; }
     .bubble { padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { font-size: 11px; color: #7b8a8e; margin: 2px 4px 0; }
@@ -180,6 +182,7 @@
         <p class="status" role="status" hidden></p>
         <p class="notice" role="status" hidden></p>
         <div class="log" role="log" aria-live="polite" tabindex="0"><p class="empty"></p></div>
+        <p class="typing" hidden></p>
         <form>
           <label class="sr" for="hubchat-input"></label>
           <input type="file" class="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"
@@ -215,7 +218,7 @@
     status: shadow.querySelector(".status"), notice: shadow.querySelector(".notice"),
     log: shadow.querySelector(".log"), empty: shadow.querySelector(".empty"), form: shadow.querySelector("form"),
     label: shadow.querySelector("label"), input: shadow.querySelector("textarea"),
-    attach: shadow.querySelector(".attach"), file: shadow.querySelector(".file"),
+    attach: shadow.querySelector(".attach"), file: shadow.querySelector(".file"), typing: shadow.querySelector(".typing"),
     send: shadow.querySelector(".send"), launcher: shadow.querySelector(".launcher"),
     badge: shadow.querySelector(".badge"),
   };
@@ -396,6 +399,7 @@
   }
 
   function submit(text) {
+    typingSent = 0;  // a new message: the next keystroke says "typing" again at once
     const entry = { clientId: newId(), text: text, failed: false, node: bubble("customer", text) };
     S.pending.set(entry.clientId, entry);
     markEntry(entry);
@@ -451,7 +455,8 @@
   function handle(frame) {
     switch (frame.type) {
       case "welcome": return onWelcome(frame);
-      case "message": return addMessage(frame, true);
+      case "message": hideTyping(); return addMessage(frame, true);
+      case "typing": return onTyping(frame);
       case "status": return onStatus(frame);
       case "ack": return onAck(frame);
       case "error": return onError(frame);
@@ -660,6 +665,29 @@
     submit(text);
     ui.input.focus();
   });
+  // ----- typing: each side sees the other typing; sent at most every 3 s, shown for 5 s -------------
+  let typingSent = 0;
+  let typingTimer = null;
+  ui.input.addEventListener("input", () => {
+    const now = Date.now();
+    if (!ui.input.value.trim() || !S.ready || !S.ws || now - typingSent < 3000) return;
+    typingSent = now;
+    S.ws.send('{"type":"typing"}');
+  });
+
+  function onTyping(frame) {
+    if (frame.role !== "agent" || (S.conv && frame.conversation_id !== S.conv)) return;
+    ui.typing.textContent = t("agentTyping");
+    ui.typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 5000);
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    ui.typing.hidden = true;
+  }
+
   ui.input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
