@@ -48,7 +48,7 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
         console.locator(".offer").get_by_role("button", name="Accept").click()
 
         with store.expect_file_chooser() as chooser:
-            store.get_by_role("button", name="Send a picture or file").click()
+            store.get_by_role("button", name="Attach a picture or file").click()
         chooser.value.set_files(str(picture))
         sent = store.locator(".msg.customer img.attachment")
         expect(sent).to_have_attribute("alt", "receipt.png")
@@ -62,7 +62,7 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
         # The agent answers with a picture of their own (and words); the customer sees both.
         console.get_by_role("textbox", name="Reply").fill("here is the map")
         with console.expect_file_chooser() as chooser:
-            console.get_by_role("button", name="Send a picture or file").click()
+            console.get_by_role("button", name="Attach a picture or file").click()
         chooser.value.set_files(str(picture))
         from_agent = store.locator(".msg.agent img.attachment")
         expect(from_agent).to_have_js_property("naturalWidth", 40)
@@ -71,7 +71,7 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
         expect(console.get_by_role("textbox", name="Reply")).to_have_value("")
 
         with store.expect_file_chooser() as chooser:
-            store.get_by_role("button", name="Send a picture or file").click()
+            store.get_by_role("button", name="Attach a picture or file").click()
         chooser.value.set_files(str(fake))
         expect(store.locator(".notice")).to_contain_text("Could not send notes.png")
         expect(store.locator(".msg.customer img.attachment")).to_have_count(1)

@@ -31,7 +31,7 @@
       notDelivered: "Not delivered", picture: "Open the picture",
       channel_webchat: "Web chat", channel_wechat: "WeChat", channel_email: "Email", channel_voice: "Voice",
       noteMode: "Internal note", noteBy: "Note by {name} (the customer does not see it)",
-      attach: "Send a picture or file", customerTyping: "The customer is typing…",
+      attach: "Attach a picture or file", customerTyping: "The customer is typing…",
       cannedList: "Canned responses", addNote: "Add note", wrapUpTitle: "Resolve the conversation",
       wrapUpCode: "Wrap-up code", wrapUpNote: "Note (optional)", cancel: "Cancel",
       alertsOn: "Offer alerts", alertsEnabled: "Offer alerts on", alertsBlocked: "The browser blocks notifications; " +
@@ -70,7 +70,7 @@
       whisperFrom: "{name} 的悄悄话（客户看不到）",
       notDelivered: "未送达", picture: "查看图片",
       channel_webchat: "网页聊天", channel_wechat: "微信", channel_email: "邮件", channel_voice: "语音",
-      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", attach: "发送图片或文件", customerTyping: "客户正在输入…", cannedList: "快捷回复", addNote: "添加备注",
+      noteMode: "内部备注", noteBy: "{name} 的备注（客户看不到）", attach: "添加图片或文件", customerTyping: "客户正在输入…", cannedList: "快捷回复", addNote: "添加备注",
       wrapUpTitle: "结束会话", wrapUpCode: "小结分类", wrapUpNote: "备注（选填）", cancel: "取消",
       alertsOn: "新对话提醒", alertsEnabled: "新对话提醒已开启", alertsBlocked: "浏览器禁止了桌面通知；新对话仍会响铃。",
       shortcuts: "快捷键", close: "关闭", keyAccept: "接入第一个对话请求", keyDecline: "拒绝第一个对话请求",

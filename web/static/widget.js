@@ -31,7 +31,7 @@
       waitAbout: " (about {m} min)",
       surveyTitle: "How did we do?", star: "{n} of 5", surveyComment: "Anything to add? (optional)",
       surveySend: "Send rating", surveyThanks: "Thank you for rating us!", surveyPick: "Choose 1 to 5 stars first.",
-      attach: "Send a picture or file", uploading: "Sending {name}…", uploadFailed: "Could not send {name}: {why}",
+      attach: "Attach a picture or file", uploading: "Sending {name}…", uploadFailed: "Could not send {name}: {why}",
       openFile: "Open {name}", agentTyping: "The agent is typing…",
     },
     zh: {
@@ -48,7 +48,7 @@
       waitAbout: "，预计等待约 {m} 分钟",
       surveyTitle: "请为本次服务评分", star: "{n} 分（满分 5 分）", surveyComment: "还有什么想告诉我们的？（选填）",
       surveySend: "提交评分", surveyThanks: "感谢您的评价！", surveyPick: "请先选择 1-5 星。",
-      attach: "发送图片或文件", uploading: "正在发送 {name}…", uploadFailed: "{name} 发送失败：{why}", openFile: "打开 {name}",
+      attach: "添加图片或文件", uploading: "正在发送 {name}…", uploadFailed: "{name} 发送失败：{why}", openFile: "打开 {name}",
       agentTyping: "客服正在输入…",
     },
   };
