@@ -390,6 +390,9 @@
       setNotice("");
       const entry = { clientId: newId(), text: "", fileId: body.id, failed: false,
         node: bubble("customer", "📎 " + body.name) };
+      // shown at once: the ack may come before the echo, which is then ignored as already seen
+      showAttachment(entry.node, { text: "", meta: { file_id: body.id, file_name: body.name,
+        content_type: body.content_type } });
       S.pending.set(entry.clientId, entry);
       markEntry(entry);
       sendSay(entry);
