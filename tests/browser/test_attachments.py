@@ -15,7 +15,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
+from tests.browser.test_pages import _console_and_widget
 
 expect.set_options(timeout=10_000)
 
@@ -36,15 +36,11 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
     fake = tmp_path / "notes.png"
     fake.write_bytes(b"<html>not a picture</html>")
     errors: list[str] = []
-    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
-    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 760})
+    (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors,
+                                                                    {"width": 1000, "height": 760})
     try:
-        console = agent_ctx.new_page()
-        _watch_errors(console, errors)
-        _sign_in(console, hub)
-        store = customer_ctx.new_page()
-        _watch_errors(store, errors)
-        _customer_asks(store, hub, "a person please, I have a receipt")
+        store.get_by_label("Your message").fill("a person please, I have a receipt")
+        store.get_by_label("Your message").press("Enter")
         console.locator(".offer").get_by_role("button", name="Accept").click()
 
         with store.expect_file_chooser() as chooser:
