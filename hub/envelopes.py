@@ -110,6 +110,7 @@ class StatusEvent(msgspec.Struct, tag="status", tag_field="type", kw_only=True, 
     reason: str | None = None
     last_seq: int | None = None  # on assignment: the agent's sockets catch up from here
     csat: int | None = None  # resolved: the customer's rating, once given (the widget asks until then)
+    on_hold: bool = False  # assigned: the agent asked the customer to hold on for a moment
 
 
 class OfferEvent(msgspec.Struct, tag="offer", tag_field="type", kw_only=True, omit_defaults=True):

@@ -55,6 +55,10 @@ class UserRole(enum.StrEnum):
     ADMIN = "admin"
 
 
+CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})  # they take conversations
+MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})  # they watch and step into others' work
+
+
 class AgentState(enum.StrEnum):
     OFFLINE = "offline"
     READY = "ready"
@@ -113,6 +117,8 @@ class Conversation(msgspec.Struct, kw_only=True):
     rated_at: datetime | None = None
     wrap_up_code: str | None = None  # what the agent filed it under when resolving (the desk's codes)
     wrap_up_note: str | None = None
+    on_hold_since: datetime | None = None  # the agent put the customer on hold (assigned conversations only)
+    held_s: float = 0.0  # time on hold so far, all holds together
 
 
 class StoredFile(msgspec.Struct, kw_only=True):

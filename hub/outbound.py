@@ -30,6 +30,9 @@ NOTICES = {
                        "number from 1 to 5 (5 = very satisfied).",
                  "zh": "本次服务已结束，感谢您的咨询。请回复数字 1-5 为本次服务打分（5 为非常满意）。"},
     "rated": {"en": "Thank you for your rating!", "zh": "感谢您的评价！"},
+    "held": {"en": "Please hold on: your agent is checking something for you and will be right back.",
+             "zh": "请稍候，客服正在为您查询，马上回来。"},
+    "resumed": {"en": "Thank you for waiting.", "zh": "感谢您的耐心等待。"},
     "unreadable": {"en": "I can only read text messages for now. To talk to a person, say \"agent\".",
                    "zh": "我目前只能阅读文字消息。如需人工客服，请回复“转人工”。"},
 }
@@ -83,6 +86,12 @@ class Outbound:
 
     async def resolved(self, conversation: Conversation) -> None:
         await self._notice(conversation, "resolved")
+
+    async def held(self, conversation: Conversation) -> None:
+        await self._notice(conversation, "held")
+
+    async def resumed(self, conversation: Conversation) -> None:
+        await self._notice(conversation, "resumed")
 
     async def rated(self, conversation: Conversation) -> None:
         await self._notice(conversation, "rated")

@@ -18,6 +18,7 @@ from bot import Bot
 from bot.assist import Assistant
 from hub import keys
 from hub.acd import Acd
+from hub.agent_work import AgentWork
 from hub.assisting import Assisting
 from hub.attachments import Attachments
 from hub.auth import customer_token, token_fingerprint
@@ -39,11 +40,13 @@ from hub.envelopes import (
     SuggestionsEvent,
     TypingEvent,
 )
-from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from hub.errors import Conflict, Forbidden, NotFound, Unauthorized
 from hub.ids import new_id
 from hub.lifecycle import Event as Transition
 from hub.lifecycle import may_reopen, next_state
 from hub.models import (
+    CHAT_ROLES,
+    MANAGER_ROLES,  # noqa: F401  (still imported from here by hub.api.users)
     AgentState,
     Channel,
     Contact,
@@ -55,7 +58,6 @@ from hub.models import (
     StoredFile,
     Suggested,
     User,
-    UserRole,
     iso,
     utcnow,
 )
@@ -76,8 +78,6 @@ BLOCKED_TEXT = {
     "zh": "很抱歉，此对话无法转接人工客服，请通过其他方式联系我们。",
 }
 log = logging.getLogger(__name__)
-CHAT_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN})
-MANAGER_ROLES = frozenset({UserRole.SUPERVISOR, UserRole.ADMIN})
 _encode = msgspec.json.encode
 
 
@@ -102,6 +102,7 @@ class Pipeline:
         self.desk = Desk(store)
         self.attachments = Attachments(store, settings.max_file_bytes)
         self.acd = Acd(self)
+        self.work = AgentWork(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
 
@@ -121,14 +122,14 @@ class Pipeline:
             event.state is S.QUEUED else None
         await self.bus.publish_many(channels, data, if_waiting=waiting)
 
-    async def _name_of(self, user_id: str) -> str:
+    async def name_of(self, user_id: str) -> str:
         if user_id not in self._names:
             user = await self.store.get_user(user_id)
             self._names[user_id] = user.display_name or user.username
         return self._names[user_id]
 
     async def message_event(self, message: Message, client_id: str | None = None) -> MessageEvent:
-        author = await self._name_of(message.author_id) if message.author_id else None
+        author = await self.name_of(message.author_id) if message.author_id else None
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
             text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
@@ -141,17 +142,17 @@ class Pipeline:
         if position is None and conversation.state is S.QUEUED:
             position = await self.router.position(conversation.id)
         wait = await self.wallboard.estimated_wait_s(position, conversation.queue_id) if position else None
-        agent = await self._name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
+        agent = await self.name_of(conversation.agent_id) if conversation.state is S.ASSIGNED and \
             conversation.agent_id else None
         return StatusEvent(conversation_id=conversation.id, state=conversation.state,
                            queue_position=position, estimated_wait_s=wait, agent=agent, reason=reason,
-                           csat=conversation.csat)
+                           csat=conversation.csat, on_hold=conversation.on_hold_since is not None)
 
-    async def _announce(self, conversation: Conversation, reason: str | None = None) -> None:
+    async def announce(self, conversation: Conversation, reason: str | None = None) -> None:
         """Tell everyone following the conversation (its customer's and its agent's sockets)."""
         await self.publish(await self.status_event(conversation, reason), conversation.id, None)
 
-    async def _announce_queued(self, queued: Conversation, reason: str | None, position: int | None) -> None:
+    async def announce_queued(self, queued: Conversation, reason: str | None, position: int | None) -> None:
         """The customer hears they wait, and where, before any offer of it goes out (the offers then follow
         in order, so this needs no guard against overtaking an assignment)."""
         await self.publish(await self.status_event(queued, reason, position), queued.id, None, guard_waiting=False)
@@ -244,7 +245,7 @@ class Pipeline:
                 "agent_id": None, "updated_at": now})
         except Conflict:
             return await self.store.get_conversation(resolved.id)  # another message reopened it first
-        await self._announce(reopened, "reopened")
+        await self.announce(reopened, "reopened")
         return reopened
 
     async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
@@ -325,7 +326,7 @@ class Pipeline:
 
     async def agent_typing(self, user: User, conversation_id: str) -> None:
         """The agent is typing a reply: their customer sees it (nothing is stored)."""
-        conversation = await self.writable_by(user, conversation_id)
+        conversation = await self.work.writable_by(user, conversation_id)
         await self.publish(TypingEvent(conversation_id=conversation.id, role=Role.AGENT), conversation.id, None)
 
     async def keep_file(self, contact_id: str, data: bytes, name: str) -> StoredFile:
@@ -342,7 +343,7 @@ class Pipeline:
         return identity.contact_id
 
     async def latest_assistance(self, user: User, conversation_id: str) -> SuggestionsEvent:
-        return await self.assisting.latest(await self._assigned_to(user, conversation_id))
+        return await self.assisting.latest(await self.work.assigned_to(user, conversation_id))
 
     async def say(self, conversation: Conversation, role: Role, text: str, source: str | None = None) -> Message:
         message = (await self.store.add_message(Message(
@@ -379,12 +380,12 @@ class Pipeline:
                 "queued_at": now, "updated_at": now})
         except Conflict:
             return  # another message of the same turn already handed it off
-        position, offers = await self._enqueue(queued)
-        await self._announce_queued(queued, reason, position)
+        position, offers = await self.enqueue(queued)
+        await self.announce_queued(queued, reason, position)
         await self.outbound.queued(queued, position)
         await self.deliver_offers(offers)
 
-    async def _enqueue(self, queued: Conversation, freed: Sequence[str] = ()) -> tuple[int | None, list[Offer]]:
+    async def enqueue(self, queued: Conversation, freed: Sequence[str] = ()) -> tuple[int | None, list[Offer]]:
         """Into routing at its priority and matched at once (after ``freed``, agents' released slots);
         if it went ahead of others (a VIP), they hear their new place. Returns its place in line (before
         matching) and the offers made."""
@@ -498,159 +499,7 @@ class Pipeline:
         else:
             await self.route((EVERY_QUEUE,))
 
-    async def accept(self, user: User, conversation_id: str) -> Conversation:
-        if not await self.router.accept(conversation_id, user.id):
-            raise Conflict("this offer has expired or was taken back", code="offer_expired")
-        await self.router.clear_missed(user.id)
-        try:
-            conversation = await self.store.update_conversation(conversation_id, S.QUEUED, {
-                "state": next_state(S.QUEUED, Transition.ASSIGN), "agent_id": user.id,
-                "assigned_at": utcnow(), "updated_at": utcnow()})
-        except (Conflict, NotFound):
-            await self.route([release_trigger(user.id, await self._media_of(conversation_id))])
-            raise Conflict("the conversation is no longer waiting", code="not_waiting") from None
-        event = msgspec.structs.replace(await self.status_event(conversation), last_seq=conversation.last_seq)
-        await self.publish(event, conversation.id, user.id)  # the agent's sockets start following it
-        await self.outbound.assigned(conversation, await self._name_of(user.id))
-        self.queue_changed.set()
-        self.assisting.later(self.assisting.on_accept(user.id, conversation))
-        return conversation
-
-    async def decline(self, user: User, conversation_id: str) -> None:
-        if await self.router.withdraw(conversation_id, user.id) is None:
-            raise Conflict("this offer has expired or was taken back", code="offer_expired")
-        await self.route()
-
-    async def _media_of(self, conversation_id: str) -> str:
-        try:
-            return MEDIA[(await self.store.get_conversation(conversation_id)).channel]
-        except NotFound:
-            return "chat"
-
-    async def _assigned_to(self, user: User, conversation_id: str) -> Conversation:
-        conversation = await self.store.get_conversation(conversation_id)
-        if conversation.state is not S.ASSIGNED or conversation.agent_id != user.id:
-            raise Forbidden("this conversation is not assigned to you", code="not_assigned")
-        return conversation
-
-    def check_text(self, text: str) -> str:
-        if not text.strip():
-            raise InvalidInput("the message is empty", code="empty_text")
-        if len(text.encode()) > self.settings.max_text_bytes:
-            raise InvalidInput(f"the message is longer than {self.settings.max_text_bytes} bytes",
-                               code="text_too_long")
-        return text
-
-    async def agent_message(self, user: User, conversation_id: str, text: str,
-                            client_id: str | None = None, file_id: str | None = None) -> MessageEvent:
-        """The agent's reply, with an attachment uploaded for this customer (``file_id``) if any; a supervisor or
-        admin may also write into an agent's conversation (barge-in)."""
-        conversation = await self.writable_by(user, conversation_id)
-        meta: dict[str, str] = {}
-        if file_id is not None:
-            attached = await self.attachments.of_contact(file_id, conversation.contact_id)
-            meta = self.attachments.describe(attached)
-            text = text if text.strip() else self.attachments.caption(attached)
-        appended = await self.store.add_message(Message(
-            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
-            channel=conversation.channel, created_at=utcnow(), author_id=user.id, meta=meta,
-            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None),
-            agent=conversation.agent_id)
-        event = await self.message_event(appended.message, client_id)
-        if appended.created:
-            await self.publish(event, conversation.id, None)
-            await self.outbound.push(conversation, appended.message)
-        return event
-
-    async def writable_by(self, user: User, conversation_id: str) -> Conversation:
-        if user.role in MANAGER_ROLES:
-            conversation = await self.store.get_conversation(conversation_id)
-            if conversation.state is S.ASSIGNED and conversation.agent_id:
-                return conversation
-        return await self._assigned_to(user, conversation_id)
-
-    async def whisper(self, user: User, conversation_id: str, text: str) -> MessageEvent:
-        """A supervisor's private note to the agent working the conversation: stored, never sent to the
-        customer, shown to the agent (and on the supervisor's own sockets)."""
-        if user.role not in MANAGER_ROLES:
-            raise Forbidden("only supervisors and admins whisper to agents", code="role_forbidden")
-        conversation = await self.store.get_conversation(conversation_id)
-        if conversation.state is not S.ASSIGNED or not conversation.agent_id:
-            raise Conflict("no agent is working this conversation", code="not_assigned")
-        appended = await self.store.add_message(Message(
-            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.SUPERVISOR, text=self.check_text(text),
-            channel=conversation.channel, created_at=utcnow(), author_id=user.id, internal=True))
-        event = await self.message_event(appended.message)
-        await self.publish(event, None, conversation.agent_id)
-        if user.id != conversation.agent_id:
-            await self.publish(event, None, user.id)
-        return event
-
-    async def note(self, user: User, conversation_id: str, text: str) -> MessageEvent:
-        """An internal note in the conversation: kept with it for staff, never sent to the customer."""
-        conversation = await self.writable_by(user, conversation_id)
-        appended = await self.store.add_message(Message(
-            id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
-            channel=conversation.channel, created_at=utcnow(), author_id=user.id, internal=True))
-        event = await self.message_event(appended.message)
-        for agent_id in {conversation.agent_id, user.id} - {None}:
-            await self.publish(event, None, agent_id)
-        return event
-
-    async def resolve(self, user: User, conversation_id: str, wrap_up_code: str | None = None,
-                      wrap_up_note: str | None = None) -> Conversation:
-        """Close the conversation, filed under a wrap-up code (one of the desk's) with a note, if given."""
-        conversation = await self.store.get_conversation(conversation_id)
-        if conversation.agent_id != user.id and user.role not in MANAGER_ROLES:
-            raise Forbidden("this conversation is not assigned to you", code="not_assigned")
-        await self.desk.check_wrap_up(wrap_up_code)
-        now = utcnow()
-        filed = {"wrap_up_code": wrap_up_code, "wrap_up_note": (wrap_up_note or "").strip() or None} \
-            if wrap_up_code or wrap_up_note else {}
-        resolved = await self.store.update_conversation(conversation.id, conversation.state, {
-            "state": next_state(conversation.state, Transition.RESOLVE), "resolved_at": now,
-            "updated_at": now, **filed}, expect_agent=conversation.agent_id)
-        freed = await self._leave_routing(conversation)
-        await self._announce(resolved)
-        await self.outbound.resolved(resolved)
-        await self.acd.remember_agent(conversation)
-        self.queue_changed.set()
-        if self.settings.wrap_up_s and conversation.agent_id == user.id and user.agent_state is AgentState.READY:
-            await self.set_agent_state(user, AgentState.WRAP_UP)  # before the freed slot is matched
-        await self.route(freed)
-        return resolved
-
-    async def transfer_to_queue(self, user: User, conversation_id: str, queue_id: str | None = None,
-                                agent_id: str | None = None) -> Conversation:
-        """Back to waiting: in its queue or ``queue_id``, for ``agent_id`` first when given."""
-        conversation = await self._assigned_to(user, conversation_id)
-        if queue_id is not None and queue_id not in self.router.queues:
-            raise NotFound(f"there is no queue {queue_id!r}", code="unknown_queue")
-        queue = self.acd.queue_for(conversation.channel, queue_id or conversation.queue_id)
-        now = utcnow()
-        wanted_until = now + timedelta(seconds=queue.wanted_wait_s) if agent_id else None
-        queued = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
-            "state": next_state(S.ASSIGNED, Transition.TRANSFER), "agent_id": None, "assigned_at": None,
-            "queued_at": now, "queue_id": queue.id, "wanted_agent_id": agent_id, "wanted_until": wanted_until,
-            "handoff_reason": "transfer", "updated_at": now}, expect_agent=user.id)
-        position, offers = await self._enqueue(queued, [release_trigger(user.id, MEDIA[conversation.channel])])
-        await self._announce_queued(queued, "transfer", position)
-        await self.outbound.queued(queued, position)
-        await self.deliver_offers(offers)
-        return queued
-
-    async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:
-        """The agent hands the conversation back to the bot, which answers the customer's next message."""
-        conversation = await self._assigned_to(user, conversation_id)
-        back = await self.store.update_conversation(conversation.id, S.ASSIGNED, {
-            "state": next_state(S.ASSIGNED, Transition.TO_BOT), "agent_id": None, "assigned_at": None,
-            "handoff_reason": None,
-            "handoff_summary": None, "handoff_suggestions": [], "updated_at": utcnow()}, expect_agent=user.id)
-        await self._announce(back, "to_bot")
-        await self.route([release_trigger(user.id, MEDIA[conversation.channel])])
-        return back
-
-    async def _leave_routing(self, conversation: Conversation) -> list[str]:
+    async def leave_routing(self, conversation: Conversation) -> list[str]:
         """Out of routing; returns what to match next (its agent's freed slot is released by that match)."""
         if conversation.state is S.ASSIGNED and conversation.agent_id:
             return [release_trigger(conversation.agent_id, MEDIA[conversation.channel])]

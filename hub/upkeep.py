@@ -12,8 +12,8 @@ from collections import Counter
 from datetime import timedelta
 
 from hub.envelopes import OfferWithdrawnEvent
-from hub.models import AgentState, ConversationState, utcnow
-from hub.pipeline import CHAT_ROLES, Pipeline
+from hub.models import CHAT_ROLES, AgentState, ConversationState, utcnow
+from hub.pipeline import Pipeline
 from hub.routing import AgentLoad
 from hub.routing.queues import MEDIA
 

@@ -10,8 +10,7 @@ from litestar.di import Provide
 
 from hub.api.deps import current_user, runtime_of
 from hub.errors import InvalidInput
-from hub.models import AgentState, User
-from hub.pipeline import CHAT_ROLES
+from hub.models import CHAT_ROLES, AgentState, User
 
 
 class StateIn(msgspec.Struct):

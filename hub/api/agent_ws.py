@@ -21,8 +21,8 @@ from hub.api.deps import runtime_of, user_from_token
 from hub.envelopes import StatusEvent
 from hub.errors import Forbidden, HubError
 from hub.flow import Outbox, TokenBucket, close_all
-from hub.models import ConversationState, User
-from hub.pipeline import MANAGER_ROLES, Pipeline
+from hub.models import MANAGER_ROLES, ConversationState, User
+from hub.pipeline import Pipeline
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ async def _answer(runtime: Runtime, user: User, raw: str, feed: AgentFeed) -> st
         return _frame(type="monitoring" if isinstance(frame, Monitor) else "unmonitored",
                       conversation_id=frame.conversation_id)
     try:
-        event = await runtime.pipeline.agent_message(user, frame.conversation_id, frame.text, frame.client_id)
+        event = await runtime.pipeline.work.agent_message(user, frame.conversation_id, frame.text, frame.client_id)
     except HubError as exc:
         return _frame(type="error", code=exc.code, detail=exc.detail, client_id=frame.client_id)
     except Exception:

@@ -9,8 +9,7 @@ from litestar import Controller, Request, get, patch
 from litestar.di import Provide
 
 from hub.api.deps import current_user, require, runtime_of
-from hub.models import Contact, User
-from hub.pipeline import MANAGER_ROLES
+from hub.models import MANAGER_ROLES, Contact, User
 
 
 class ContactChange(msgspec.Struct, forbid_unknown_fields=True):

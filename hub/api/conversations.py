@@ -1,4 +1,4 @@
-"""Conversations as agents work them: list, read, accept or decline an offer, reply, transfer, resolve."""
+"""Conversations as agents work them: list, read, accept or decline an offer, reply, hold, transfer, resolve."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from litestar.params import Parameter
 from hub.api.deps import current_user, require, runtime_of
 from hub.envelopes import MessageEvent, SuggestionsEvent
 from hub.errors import Forbidden
-from hub.models import Conversation, ConversationState, User, iso
-from hub.pipeline import MANAGER_ROLES
+from hub.models import MANAGER_ROLES, Conversation, ConversationState, User, iso
 
 S = ConversationState
 
@@ -54,6 +53,8 @@ class ConversationOut(msgspec.Struct):
     csat_comment: str | None = None
     wrap_up_code: str | None = None
     wrap_up_note: str | None = None
+    on_hold_since: str | None = None  # on hold since then (the agent's hold), else null
+    held_s: float = 0.0  # time on hold so far
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -68,7 +69,8 @@ async def _out(request: Request, conversation: Conversation) -> ConversationOut:
         handoff_reason=conversation.handoff_reason, created_at=_iso(conversation.created_at) or "",
         queued_at=_iso(conversation.queued_at), resolved_at=_iso(conversation.resolved_at),
         csat=conversation.csat, csat_comment=conversation.csat_comment, wrap_up_code=conversation.wrap_up_code,
-        wrap_up_note=conversation.wrap_up_note)
+        wrap_up_note=conversation.wrap_up_note, on_hold_since=_iso(conversation.on_hold_since),
+        held_s=conversation.held_s)
 
 
 class ConversationController(Controller):
@@ -126,27 +128,27 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:str}/accept", status_code=200)
     async def accept(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
-        return await _out(request, await runtime_of(request).pipeline.accept(user, conversation_id))
+        return await _out(request, await runtime_of(request).pipeline.work.accept(user, conversation_id))
 
     @post("/{conversation_id:str}/decline", status_code=200)
     async def decline(self, request: Request, user: User, conversation_id: str) -> dict[str, str]:
-        await runtime_of(request).pipeline.decline(user, conversation_id)
+        await runtime_of(request).pipeline.work.decline(user, conversation_id)
         return {"status": "declined"}
 
     @post("/{conversation_id:str}/messages", status_code=201)
     async def reply(self, request: Request, user: User, conversation_id: str, data: ReplyIn) -> MessageEvent:
-        return await runtime_of(request).pipeline.agent_message(user, conversation_id, data.text, data.client_id,
+        return await runtime_of(request).pipeline.work.agent_message(user, conversation_id, data.text, data.client_id,
                                                                 data.file_id)
 
     @post("/{conversation_id:str}/whisper", status_code=201)
     async def whisper(self, request: Request, user: User, conversation_id: str, data: WhisperIn) -> MessageEvent:
         """A supervisor's private message to the agent working the conversation (the customer never sees it)."""
-        return await runtime_of(request).pipeline.whisper(user, conversation_id, data.text)
+        return await runtime_of(request).pipeline.work.whisper(user, conversation_id, data.text)
 
     @post("/{conversation_id:str}/notes", status_code=201)
     async def note(self, request: Request, user: User, conversation_id: str, data: WhisperIn) -> MessageEvent:
         """An internal note (staff only; the customer never sees it) by the conversation's agent or a manager."""
-        return await runtime_of(request).pipeline.note(user, conversation_id, data.text)
+        return await runtime_of(request).pipeline.work.note(user, conversation_id, data.text)
 
     @post("/{conversation_id:str}/resolve", status_code=200)
     async def resolve(self, request: Request, user: User, conversation_id: str,
@@ -154,7 +156,17 @@ class ConversationController(Controller):
         """Close it; ``wrap_up_code`` (one of ``GET /api/desk/wrap-up-codes``) and ``note`` file it."""
         filed = data or ResolveIn()
         pipeline = runtime_of(request).pipeline
-        return await _out(request, await pipeline.resolve(user, conversation_id, filed.wrap_up_code, filed.note))
+        return await _out(request, await pipeline.work.resolve(user, conversation_id, filed.wrap_up_code, filed.note))
+
+    @post("/{conversation_id:str}/hold", status_code=200)
+    async def hold(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        """Put the customer on hold (they are told to hold on); 409 ``already_on_hold``."""
+        return await _out(request, await runtime_of(request).pipeline.work.hold(user, conversation_id))
+
+    @post("/{conversation_id:str}/resume", status_code=200)
+    async def resume(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
+        """Back from hold (replying also ends it); 409 ``not_on_hold``."""
+        return await _out(request, await runtime_of(request).pipeline.work.resume(user, conversation_id))
 
     @post("/{conversation_id:str}/transfer", status_code=200)
     async def transfer(self, request: Request, user: User, conversation_id: str,
@@ -162,13 +174,13 @@ class ConversationController(Controller):
         """Back to waiting: in its queue or ``queue_id``, offered to ``agent_id`` first when given."""
         target = data or TransferIn()
         pipeline = runtime_of(request).pipeline
-        return await _out(request, await pipeline.transfer_to_queue(user, conversation_id, target.queue_id,
+        return await _out(request, await pipeline.work.transfer_to_queue(user, conversation_id, target.queue_id,
                                                                     target.agent_id))
 
     @post("/{conversation_id:str}/to-bot", status_code=200)
     async def to_bot(self, request: Request, user: User, conversation_id: str) -> ConversationOut:
         """Hand the conversation back to the bot."""
-        return await _out(request, await runtime_of(request).pipeline.transfer_to_bot(user, conversation_id))
+        return await _out(request, await runtime_of(request).pipeline.work.transfer_to_bot(user, conversation_id))
 
     @get("/{conversation_id:str}/suggestions")
     async def suggestions(self, request: Request, user: User, conversation_id: str) -> SuggestionsEvent:

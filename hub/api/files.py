@@ -42,7 +42,7 @@ async def upload_for_customer(request: Request[Any, Any, Any], conversation_id: 
     """An agent's attachment for the conversation's customer (body and ``X-File-Name`` as above); send it in a
     reply as ``file_id`` next."""
     pipeline = runtime_of(request).pipeline
-    conversation = await pipeline.writable_by(user, conversation_id)
+    conversation = await pipeline.work.writable_by(user, conversation_id)
     name = unquote(request.headers.get("x-file-name", "file"))
     meta = await pipeline.attachments.keep(await request.body(), name, conversation.contact_id)
     return FileOut(id=meta.id, name=meta.name, content_type=meta.content_type, size=meta.size)

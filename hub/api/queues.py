@@ -7,8 +7,7 @@ from litestar.di import Provide
 
 from hub.api.deps import ADMINS, current_user, require, runtime_of
 from hub.errors import InvalidInput
-from hub.models import User
-from hub.pipeline import MANAGER_ROLES
+from hub.models import MANAGER_ROLES, User
 from hub.routing.queues import QueueSpec
 from hub.routing.stats import QueueStats
 

@@ -18,8 +18,7 @@ from litestar.params import Parameter
 
 from hub.api.deps import current_user, require, runtime_of
 from hub.errors import InvalidInput
-from hub.models import Role, User
-from hub.pipeline import MANAGER_ROLES
+from hub.models import MANAGER_ROLES, Role, User
 from hub.reports import Report, build_report, parse_period, taken
 from hub.reports_csv import LANGUAGES, filename, report_csv
 

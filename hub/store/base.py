@@ -35,7 +35,7 @@ from hub.store.knowledge import KnowledgeStore
 CONVERSATION_FIELDS = frozenset(
     {"state", "agent_id", "priority", "handoff_reason", "handoff_summary", "handoff_suggestions", "queued_at",
      "assigned_at", "resolved_at", "updated_at", "queue_id", "wanted_agent_id", "wanted_until", "csat",
-     "csat_comment", "rated_at", "wrap_up_code", "wrap_up_note"}
+     "csat_comment", "rated_at", "wrap_up_code", "wrap_up_note", "on_hold_since", "held_s"}
 )
 
 

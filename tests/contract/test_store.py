@@ -159,6 +159,17 @@ async def test_a_transition_can_also_require_the_same_agent(store: Store) -> Non
     assert done.state is S.RESOLVED
 
 
+async def test_a_hold_is_kept_with_its_time_and_cleared(store: Store) -> None:
+    contact = await a_contact(store)
+    conversation = await a_conversation(store, contact, S.ASSIGNED, agent_id="a")
+    since = utcnow()
+    held = await store.update_conversation(conversation.id, S.ASSIGNED, {"on_hold_since": since}, expect_agent="a")
+    assert (await store.get_conversation(conversation.id)).on_hold_since == since == held.on_hold_since
+    back = await store.update_conversation(conversation.id, S.ASSIGNED, {"on_hold_since": None, "held_s": 12.5})
+    loaded = await store.get_conversation(conversation.id)
+    assert loaded == back and (loaded.on_hold_since, loaded.held_s) == (None, 12.5)
+
+
 async def test_only_one_of_two_racing_transitions_wins(store: Store) -> None:
     contact = await a_contact(store)
     conversation = await a_conversation(store, contact, S.QUEUED, queued_at=utcnow())

@@ -101,8 +101,8 @@ async def test_sticky_queue_offers_the_last_agent_first(pipeline: Pipeline) -> N
     await queues(pipeline, QueueSpec(id="vip", name="VIP", strategy=Strategy.STICKY, wanted_wait_s=60))
     alice = await agent(pipeline, "alice")
     first, token = await customer_asks(pipeline)
-    await pipeline.accept(alice, first)
-    await pipeline.resolve(alice, first)
+    await pipeline.work.accept(alice, first)
+    await pipeline.work.resolve(alice, first)
     await pipeline.set_agent_state(alice, AgentState.NOT_READY, "lunch")
     bob = await agent(pipeline, "bob")
     conversation = await pipeline.store.get_conversation(first)
@@ -121,10 +121,10 @@ async def test_a_specified_agent_and_a_transfer_to_another_queue(pipeline: Pipel
     seller = await agent(pipeline, "seller", {"sales": 3})
     conversation_id, _ = await customer_asks(pipeline)
     assert (await pipeline.store.get_conversation(conversation_id)).queue_id == "sales"
-    await pipeline.accept(seller, conversation_id)
+    await pipeline.work.accept(seller, conversation_id)
     techie = await agent(pipeline, "techie", {"tech": 4})
     other = await agent(pipeline, "other-techie", {"tech": 4})
-    await pipeline.transfer_to_queue(seller, conversation_id, "tech", agent_id=other.id)
+    await pipeline.work.transfer_to_queue(seller, conversation_id, "tech", agent_id=other.id)
     assert await pipeline.router.offers_of(techie.id) == []
     assert [o.conversation_id for o in await pipeline.router.offers_of(other.id)] == [conversation_id]
     moved = await pipeline.store.get_conversation(conversation_id)
@@ -159,8 +159,8 @@ async def test_wrap_up_holds_offers_until_it_times_out(pipeline: Pipeline) -> No
     pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
     alice = await agent(pipeline, "alice")
     first, _ = await customer_asks(pipeline)
-    await pipeline.accept(alice, first)
-    await pipeline.resolve(await pipeline.store.get_user(alice.id), first)
+    await pipeline.work.accept(alice, first)
+    await pipeline.work.resolve(await pipeline.store.get_user(alice.id), first)
     assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.WRAP_UP
     second, _ = await customer_asks(pipeline)
     assert await pipeline.router.offers_of(alice.id) == []  # in wrap-up: nothing offered
@@ -177,8 +177,8 @@ async def test_an_agent_who_ends_wrap_up_early_is_not_set_ready_again_later(pipe
     pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
     alice = await agent(pipeline, "alice")
     first, _ = await customer_asks(pipeline)
-    await pipeline.accept(alice, first)
-    await pipeline.resolve(await pipeline.store.get_user(alice.id), first)
+    await pipeline.work.accept(alice, first)
+    await pipeline.work.resolve(await pipeline.store.get_user(alice.id), first)
     await pipeline.set_agent_state(await pipeline.store.get_user(alice.id), AgentState.NOT_READY, "break")
     await asyncio.sleep(1.05)
     await Upkeep(pipeline).end_wrap_ups()
@@ -217,8 +217,8 @@ async def test_the_wait_estimate_counts_the_free_slots_of_the_queues_own_agents(
                  QueueSpec(id="tech", name="Tech", skills={"tech": 1}))
     seller = await agent(pipeline, "seller", {"sales": 2}, chats=3)
     first, _ = await customer_asks(pipeline)
-    await pipeline.accept(seller, first)
-    resolved = await pipeline.resolve(seller, first)
+    await pipeline.work.accept(seller, first)
+    resolved = await pipeline.work.resolve(seller, first)
     assert resolved.resolved_at is not None
     await pipeline.store.update_conversation(first, S.RESOLVED, {"assigned_at": resolved.resolved_at - timedelta(
         seconds=60)})  # a one-minute conversation

@@ -354,3 +354,25 @@ async def test_a_bad_accounts_file_stops_the_start_with_a_clear_error(tmp_path: 
         server.start(timeout=20)
     assert "safe mode needs its encoding_aes_key" in str(failed.value)
     assert "s3cr3t-value" not in str(failed.value)
+
+
+async def test_a_follower_put_on_hold_is_told_so_through_the_service_api(
+        hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat,
+        agent: Agent) -> None:
+    follower = Follower(http, accounts["plain"])
+    await follower.say("转人工")
+    conversation_id = await agent.accept_next_offer()
+    await api.wait_sent_to(follower.openid, 1)  # "客服agent为您服务。"
+    (await agent.http.post(f"/api/conversations/{conversation_id}/hold")).raise_for_status()
+    held = await api.wait_sent_to(follower.openid, 2)
+    assert _texts(held)[-1] == "请稍候，客服正在为您查询，马上回来。"
+    (await agent.http.post(f"/api/conversations/{conversation_id}/resume")).raise_for_status()
+    back = await api.wait_sent_to(follower.openid, 3)
+    assert _texts(back)[-1] == "感谢您的耐心等待。"
+    (await agent.http.post(f"/api/conversations/{conversation_id}/hold")).raise_for_status()
+    await api.wait_sent_to(follower.openid, 4)
+    (await agent.reply(conversation_id, "查到了")).raise_for_status()  # a reply ends the hold, without a notice
+    after = await api.wait_sent_to(follower.openid, 5)
+    assert _texts(after)[-2:] == ["请稍候，客服正在为您查询，马上回来。", "查到了"]
+    assert (await agent.http.get(f"/api/conversations/{conversation_id}")).json()["on_hold_since"] is None
+    (await agent.http.post(f"/api/conversations/{conversation_id}/resolve")).raise_for_status()

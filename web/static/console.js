@@ -48,6 +48,8 @@
         "more messages to them until they do.",
       undelivered_too_many_messages: "Not delivered: WeChat's limit of messages to this customer was reached.",
       undelivered_other: "Not delivered to the customer ({reason}).",
+      hold: "Hold", resume: "Resume", onHold: "On hold {time}", keyHold: "Hold the customer / resume",
+      heldAnnounce: "The customer is on hold and has been told so.", resumedAnnounce: "Back from hold.",
     },
     zh: {
       title: "客服工作台", otherLang: "English", presence: "在线状态", ready: "就绪", notReady: "未就绪",
@@ -83,6 +85,8 @@
       undelivered_outside_window: "未送达：客户已超过 48 小时未发消息，在客户再次发消息之前微信不接受继续发送。",
       undelivered_too_many_messages: "未送达：已达到微信对该客户的消息条数上限。",
       undelivered_other: "未能送达客户（{reason}）。",
+      hold: "保持", resume: "恢复", onHold: "保持中 {time}", keyHold: "保持 / 恢复会话",
+      heldAnnounce: "会话已保持，客户已收到请稍候的提示。", resumedAnnounce: "已恢复会话。",
     },
   };
 
@@ -404,10 +408,24 @@
     tick();
   }
 
+  function heldFor(entry) {  // m:ss on hold
+    const s = Math.max(0, Math.floor((Date.now() - entry.heldSince) / 1000));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
   function tick() {
     for (const [id, node] of S.offerNodes) {
       const left = Math.ceil((S.offers.get(id).deadline - Date.now()) / 1000);
       node.querySelector(".expires").textContent = left > 0 ? t("expiresIn", { n: left }) : t("expired");
+    }
+    for (const entry of S.convs.values()) {  // hold timers: text only, so focus and reading are not disturbed
+      if (!entry.heldSince || entry.state !== "assigned") continue;
+      const node = document.querySelector('#convs [data-conv="' + CSS.escape(entry.id) + '"] .held');
+      if (node) node.textContent = t("onHold", { time: heldFor(entry) });
+      if (S.selected === entry.id) {
+        $("pane-state").textContent = [channelLabel(entry.channel), t("state_assigned"),
+          t("onHold", { time: heldFor(entry) })].join(" · ");
+      }
     }
   }
   setInterval(tick, 1000);
@@ -448,6 +466,7 @@
     if (S.selected === out.id && !S.popped) { S.popped = true; pop.show(out.id, out.contact_id); }
     entry.channel = out.channel;
     entry.state = out.state;
+    entry.heldSince = out.on_hold_since ? Date.parse(out.on_hold_since) : null;
     renderConvs();
     if (S.selected === out.id) renderPane();
   }
@@ -484,6 +503,7 @@
       button.setAttribute("aria-current", String(entry.id === S.selected));
       button.appendChild(el("span", "name", contactName(entry.name, entry.id)));
       button.appendChild(el("span", "chan", channelLabel(entry.channel)));
+      if (entry.heldSince) button.appendChild(el("span", "held", t("onHold", { time: heldFor(entry) })));
       if (entry.unread) {
         const badge = el("span", "unread", String(entry.unread));
         badge.setAttribute("aria-label", t("unread", { n: entry.unread }));
@@ -543,6 +563,8 @@
       return;
     }
     entry.state = frame.state;
+    if (!frame.on_hold) entry.heldSince = null;
+    else if (!entry.heldSince) entry.heldSince = Date.now();
     renderConvs();
     if (S.selected === entry.id) renderPane();
   }
@@ -639,10 +661,12 @@
     $("pane-body").hidden = !entry;
     if (!entry) return;
     $("pane-title").textContent = contactName(entry.name, entry.id);
-    $("pane-state").textContent = [channelLabel(entry.channel), t("state_" + entry.state)].filter(Boolean)
-      .join(" · ");
+    const held = entry.state === "assigned" && entry.heldSince;
+    $("pane-state").textContent = [channelLabel(entry.channel), t("state_" + entry.state),
+      held ? t("onHold", { time: heldFor(entry) }) : ""].filter(Boolean).join(" · ");
     const open = entry.state === "assigned";
-    ["transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
+    ["hold", "transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
+    $("hold").textContent = t(held ? "resume" : "hold");
     $("reply-form").querySelector("button[type=submit]").disabled = !open;
     $("note-mode").disabled = !open;
     $("attach").disabled = !open;
@@ -783,6 +807,18 @@
     act("transfer", target ? { queue_id: target } : undefined);
   });
   $("to-bot").addEventListener("click", () => act("to-bot"));
+  $("hold").addEventListener("click", async () => {
+    const entry = S.selected && S.convs.get(S.selected);
+    if (!entry) return;
+    const verb = entry.heldSince ? "resume" : "hold";
+    try {
+      upsertConv(await api("POST", "/api/conversations/" + encodeURIComponent(entry.id) + "/" + verb));
+      clearAlert();
+      announce(t(verb === "hold" ? "heldAnnounce" : "resumedAnnounce"));
+    } catch (e) {
+      showAlert(e.message);
+    }
+  });
   $("resolve").addEventListener("click", () => {
     if (!S.wrapUps.length) return act("resolve");
     $("wrap-code").replaceChildren(...S.wrapUps.map((w) => new Option(w.label, w.code)));
@@ -824,6 +860,7 @@
     ArrowUp: () => stepConversation(-1), KeyR: () => $("reply").focus(), KeyH: () => $("keys").showModal(),
     KeyN: () => { if (!$("note-mode").disabled) { $("note-mode").click(); } },
     KeyE: () => { if (!$("resolve").disabled) $("resolve").click(); },
+    KeyP: () => { if (!$("hold").disabled) $("hold").click(); },
   };
   document.addEventListener("keydown", (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey || $("app").hidden) return;
