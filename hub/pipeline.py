@@ -46,7 +46,6 @@ from hub.lifecycle import Event as Transition
 from hub.lifecycle import may_reopen, next_state
 from hub.models import (
     CHAT_ROLES,
-    MANAGER_ROLES,  # noqa: F401  (still imported from here by hub.api.users)
     AgentState,
     Channel,
     Contact,

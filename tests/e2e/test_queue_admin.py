@@ -1,4 +1,5 @@
-"""Queues and agents' skills configured through the API of a real hub, taking effect on routing at once."""
+"""Queues, agents' skills and users (their accounts and roles) configured through the API of a real hub, taking
+effect at once."""
 
 from __future__ import annotations
 
@@ -113,4 +114,81 @@ async def test_an_agent_transfers_to_another_queue(hub: HubServer) -> None:
         await customer.close()
     finally:
         await agent.close()
+        await admin.aclose()
+
+
+async def sign_in(hub: HubServer, username: str, password: str) -> httpx.AsyncClient:
+    http = httpx.AsyncClient(base_url=hub.http, timeout=10)
+    response = await http.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    http.headers["authorization"] = f"Bearer {response.json()['token']}"
+    return http
+
+
+async def test_an_admin_adds_a_user_who_can_then_sign_in(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    try:
+        body = {"username": "li.na", "password": "长城 long enough", "role": "editor", "display_name": "李娜"}
+        response = await admin.post("/api/users/", json=body)
+        assert response.status_code == 201, response.text
+        created = response.json()
+        assert (created["username"], created["role"], created["display_name"]) == ("li.na", "editor", "李娜")
+        assert not {"password", "password_hash"} & set(created) and "scrypt" not in response.text
+        listed = await admin.get("/api/users/")
+        assert "li.na" in [u["username"] for u in listed.json()] and "scrypt" not in listed.text
+        editor = await sign_in(hub, "li.na", "长城 long enough")
+        assert (await editor.get("/api/agent/me")).json()["role"] == "editor"
+        await editor.aclose()
+    finally:
+        await admin.aclose()
+
+
+async def test_adding_a_user_is_checked_and_changes_nothing_when_refused(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    agent = await sign_in(hub, "agent", hub.demo_password("agent"))
+    good = {"username": "wang", "password": "12345678", "role": "agent"}
+    try:
+        before = (await admin.get("/api/users/")).json()
+        refused = await agent.post("/api/users/", json=good)
+        assert refused.status_code == 403 and refused.json()["code"] == "role_forbidden"
+        taken = await admin.post("/api/users/", json={**good, "username": "agent"})
+        assert taken.status_code == 409 and taken.json()["code"] == "username_taken", taken.text
+        for bad, code in (({"password": "1234567"}, "weak_password"), ({"role": "boss"}, "invalid_request"),
+                          ({"username": "wang wei"}, "invalid_username"), ({"username": ""}, "invalid_username"),
+                          ({"password_hash": "scrypt$1"}, "invalid_request")):
+            response = await admin.post("/api/users/", json={**good, **bad})
+            assert response.status_code == 400 and response.json()["code"] == code, (bad, response.text)
+        assert (await admin.get("/api/users/")).json() == before
+        assert (await admin.post("/api/users/", json=good)).status_code == 201
+        again = await admin.post("/api/users/", json=good)
+        assert again.status_code == 409 and again.json()["code"] == "username_taken"
+        assert "taken" in again.json()["detail"]
+    finally:
+        await agent.aclose()
+        await admin.aclose()
+
+
+async def test_an_admin_changes_roles_but_cannot_demote_themself(hub: HubServer) -> None:
+    admin = await admin_client(hub)
+    try:
+        users = {u["username"]: u for u in (await admin.get("/api/users/")).json()}
+        promoted = await admin.patch(f"/api/users/{users['agent']['id']}",
+                                     json={"role": "supervisor", "display_name": "小王"})
+        assert promoted.status_code == 200, promoted.text
+        assert (promoted.json()["role"], promoted.json()["display_name"]) == ("supervisor", "小王")
+        me = users["admin"]["id"]
+        for role in ("agent", "supervisor", "editor", "reviewer"):
+            refused = await admin.patch(f"/api/users/{me}", json={"role": role, "display_name": "Boss"})
+            assert refused.status_code == 409 and refused.json()["code"] == "cannot_demote_self", refused.text
+        kept = await admin.patch(f"/api/users/{me}", json={"role": "admin", "team": "Ops"})
+        assert kept.status_code == 200 and kept.json()["role"] == "admin" and kept.json()["display_name"] is None
+        # Another admin may change the first one's role; then the first is no admin any more.
+        second = {"username": "zhao", "password": "another admin", "role": "admin"}
+        assert (await admin.post("/api/users/", json=second)).status_code == 201
+        zhao = await sign_in(hub, "zhao", "another admin")
+        demoted = await zhao.patch(f"/api/users/{me}", json={"role": "agent"})
+        assert demoted.status_code == 200 and demoted.json()["role"] == "agent"
+        assert (await admin.post("/api/users/", json={**second, "username": "qian"})).status_code == 403
+        await zhao.aclose()
+    finally:
         await admin.aclose()

@@ -1,9 +1,10 @@
-/* The admin page: queues (with their overflow steps), agents' skills, team and chat capacity, and the desk
- * (canned responses and wrap-up codes: admin-desk.js).
+/* The admin page: queues (with their overflow steps and business hours: admin-hours.js), users (their role,
+ * name, skills, team and chat capacity, and adding one: admin-users.js), and the desk (canned responses and
+ * wrap-up codes: admin-desk.js). Every string of the page, in English and Chinese, is here.
  *
  * Queues: GET /api/queues/, PUT /api/queues/{id}, DELETE /api/queues/{id}. Users: GET /api/users/,
- * PATCH /api/users/{id}. The hub checks everything; its error detail is shown as it is. All text goes
- * through textContent.
+ * POST /api/users/, PATCH /api/users/{id}. What the page can check itself it explains in the page's language;
+ * the hub checks everything, and its error detail is shown as it is. All text goes through textContent.
  */
 (function () {
   "use strict";
@@ -19,7 +20,7 @@
       skillsHelp: "skill:minimum level (1-5), comma-separated", longest_idle: "Longest idle",
       least_occupied: "Least occupied", fewest_handled: "Fewest handled today", round_robin: "Round robin",
       highest_proficiency: "Highest proficiency", sticky: "Last agent first (sticky)", priority: "Base priority",
-      maxLength: "Max length", addStep: "Add a step", save: "Save queue", clear: "Clear", users: "Agents' skills",
+      maxLength: "Max length", addStep: "Add a step", save: "Save queue", clear: "Clear", users: "Users",
       user: "User", role: "Role", team: "Team", chats: "Chats at once", edit: "Edit", remove: "Delete",
       saveUser: "Save", after: "After (s)", minLevel: "Lowest level", alsoQueues: "Also agents of", offer: "Offer",
       offerNone: "Nothing", ticket: "A ticket", callback: "A callback", removeStep: "Remove step {n}",
@@ -35,6 +36,26 @@
       wrapUps: "Wrap-up codes", wrapUpsHelp: "Agents file each conversation they resolve under one of these.",
       wrapCode: "Code", wrapLabel: "Label", removeRow: "Remove row {n}", cannedSaved: "{n} canned responses saved.",
       wrapUpsSaved: "{n} wrap-up codes saved.",
+      hours: "Hours", businessHours: "Business hours", alwaysOpen: "Always open", timeZone: "Time zone",
+      timeZoneHelp: "An IANA name, e.g. Asia/Shanghai", whenClosed: "When closed", bot_only: "The bot only",
+      openingTimes: "Opening times", weekHelp: "For example 09:00-12:00, 13:00-18:00; empty: closed that day",
+      holidaysLabel: "Holidays (closed all day)", holidaysHelp: "Dates as YYYY-MM-DD, comma-separated",
+      announcement: "Announcement when closed",
+      day_mon: "Monday", day_tue: "Tuesday", day_wed: "Wednesday", day_thu: "Thursday", day_fri: "Friday",
+      day_sat: "Saturday", day_sun: "Sunday", dayShort_mon: "Mon", dayShort_tue: "Tue", dayShort_wed: "Wed",
+      dayShort_thu: "Thu", dayShort_fri: "Fri", dayShort_sat: "Sat", dayShort_sun: "Sun", dayRange: "{from}–{to}", dayRuns: "; ",
+      closedAllWeek: "closed every day", holiday1: "1 holiday", holidays: "{n} holidays",
+      badSpan: "{day}: “{text}” is not a time span like 09:00-18:00.",
+      backwardSpan: "{day}: “{text}” ends before it starts.",
+      badHoliday: "“{text}” is not a date like 2025-10-01.", noZone: "Choose the time zone of the business hours.",
+      usersHelp: "Team, skills and chats at once are for those who take chats: agents, supervisors and admins.",
+      displayName: "Display name", role_editor: "Editor", role_reviewer: "Reviewer", you: "you",
+      displayNameOf: "Display name of {name}", roleOf: "Role of {name}", ownRole: "You cannot change your own role",
+      addUser: "Add a user", signInName: "Sign-in name", signInNameHelp: "Letters, digits, _ . @ -",
+      firstSecret: "Initial passphrase", firstSecretHelp: "At least 8 characters; they sign in with it",
+      addUserButton: "Add user", userAdded: "{name} added.",
+      badUsername: "A sign-in name is 1 to 64 letters, digits or _ . @ - (no spaces).",
+      shortPassword: "The initial passphrase must be at least {n} characters.",
     },
     zh: {
       title: "系统管理", otherLang: "English", signOut: "退出登录", dismiss: "关闭", signIn: "登录",
@@ -45,7 +66,7 @@
       skillsHelp: "技能:最低等级（1-5），用逗号分隔", longest_idle: "最长空闲优先",
       least_occupied: "最空闲优先", fewest_handled: "今日接待最少优先", round_robin: "轮流分配",
       highest_proficiency: "技能等级最高优先", sticky: "上次接待坐席优先", priority: "基础优先级",
-      maxLength: "最大排队数", addStep: "添加步骤", save: "保存队列", clear: "清空", users: "坐席技能",
+      maxLength: "最大排队数", addStep: "添加步骤", save: "保存队列", clear: "清空", users: "用户",
       user: "用户", role: "角色", team: "班组", chats: "同时接待数", edit: "编辑", remove: "删除",
       saveUser: "保存", after: "等待（秒）后", minLevel: "最低等级", alsoQueues: "同时分给", offer: "提供",
       offerNone: "无", ticket: "留言", callback: "回电", removeStep: "删除第 {n} 步",
@@ -61,16 +82,35 @@
       wrapUps: "小结分类", wrapUpsHelp: "坐席结束会话时从中选择一项归类。",
       wrapCode: "编码", wrapLabel: "名称", removeRow: "删除第 {n} 行", cannedSaved: "已保存 {n} 条快捷回复。",
       wrapUpsSaved: "已保存 {n} 个小结分类。",
+      hours: "营业时间", businessHours: "营业时间", alwaysOpen: "全天候营业", timeZone: "时区",
+      timeZoneHelp: "IANA 时区名，例如 Asia/Shanghai", whenClosed: "非营业时间处理方式", bot_only: "仅机器人应答",
+      openingTimes: "每周营业时段", weekHelp: "例如 09:00-12:00, 13:00-18:00；留空表示当天休息",
+      holidaysLabel: "节假日（全天休息）", holidaysHelp: "日期格式 YYYY-MM-DD，用逗号分隔",
+      announcement: "非营业时间提示语",
+      day_mon: "星期一", day_tue: "星期二", day_wed: "星期三", day_thu: "星期四", day_fri: "星期五",
+      day_sat: "星期六", day_sun: "星期日", dayShort_mon: "周一", dayShort_tue: "周二", dayShort_wed: "周三",
+      dayShort_thu: "周四", dayShort_fri: "周五", dayShort_sat: "周六", dayShort_sun: "周日", dayRange: "{from}至{to}", dayRuns: "；",
+      closedAllWeek: "每天休息", holiday1: "1 个节假日", holidays: "{n} 个节假日",
+      badSpan: "{day}：“{text}”不是时间段，应类似 09:00-18:00。",
+      backwardSpan: "{day}：“{text}”的结束时间早于开始时间。",
+      badHoliday: "“{text}”不是日期，应类似 2025-10-01。", noZone: "请选择营业时间所用的时区。",
+      usersHelp: "班组、技能和同时接待数仅适用于接待会话的用户：坐席、班长和管理员。",
+      displayName: "显示名称", role_editor: "编辑", role_reviewer: "审核员", you: "本人",
+      displayNameOf: "{name} 的显示名称", roleOf: "{name} 的角色", ownRole: "不能修改自己的角色",
+      addUser: "添加用户", signInName: "登录名", signInNameHelp: "字母、数字、_ . @ -",
+      firstSecret: "初始口令", firstSecretHelp: "至少 8 个字符，新用户用它登录",
+      addUserButton: "添加用户", userAdded: "已添加 {name}。",
+      badUsername: "登录名为 1 到 64 个字母、数字或 _ . @ -（不能有空格）。",
+      shortPassword: "初始口令至少需要 {n} 个字符。",
     },
   };
 
-  const S = { queues: [], users: [], stepCount: 0, editing: null };
+  const S = { queues: [], stepCount: 0, editing: null };
   const P = HubStaff.page({ tokenKey: TOKEN_KEY, strings: STRINGS, start,
     render: () => { relabelSteps(); render(); desk.relabel(); } });
   const { t, el, $, api } = P;
 
   function notify(text) { $("alert").hidden = true; $("notice").textContent = text; $("notice").hidden = false; }
-  const desk = HubDesk.mount(P, notify);
   const showAlert = P.showAlert;
   const failed = P.failed;
 
@@ -86,11 +126,15 @@
   }
   function showSkills(skills) { return Object.entries(skills || {}).map(([k, v]) => k + ":" + v).join(", "); }
 
+  const desk = HubDesk.mount(P, notify);
+  const hours = HubHours.mount(P);
+  const users = HubUsers.mount(P, notify, { parse: parseSkills, show: showSkills });
+
   async function start() {
     try {
       const me = await api("GET", "/api/agent/me");
       if (me.role !== "admin") throw { status: 403 };
-      S.users = await api("GET", "/api/users/");
+      await users.load(me);
       S.queues = await api("GET", "/api/queues/");
       await desk.load();
     } catch (e) { return failed(e); }
@@ -111,6 +155,7 @@
       row.append(el("td", null, showSkills(q.skills) || t("none")));
       row.append(el("td", null, t(q.strategy)));
       row.append(el("td", null, q.overflow.map((s) => t("afterS", { n: s.after_s })).join(" → ") || t("none")));
+      row.append(el("td", "hours-summary", hours.summary(q.hours)));
       const actions = el("td");
       const edit = el("button", null, t("edit"));
       edit.type = "button"; edit.setAttribute("aria-label", t("editLabel", { id: q.id }));
@@ -122,7 +167,7 @@
       row.append(actions);
       body.append(row);
     }
-    renderUsers();
+    users.render();
   }
 
   function addStep(step) {
@@ -176,11 +221,13 @@
     $("q-maxlen").value = q.max_length ? String(q.max_length) : "";
     $("steps").replaceChildren();
     for (const step of q.overflow) addStep(step);
+    hours.fill(q.hours);
     S.editing = q;
     $("q-name").focus();
   }
   $("queue-form").addEventListener("reset", () => {
     $("q-id").readOnly = false; $("steps").replaceChildren(); S.editing = null;
+    hours.fill(null);  // what the reset that follows leaves too (the checkbox starts ticked)
   });
 
   $("queue-form").addEventListener("submit", async (ev) => {
@@ -203,6 +250,7 @@
           if (offer) step.offer = offer;
           return step;
         }),
+        hours: hours.read(),
       });
     } catch (e) { return showAlert(e.detail || String(e)); }
     try {
@@ -220,40 +268,6 @@
       render();
       notify(t("removed", { id }));
     } catch (e) { failed(e); }
-  }
-
-  // ----- agents' skills ---------------------------------------------------------------------------
-  function renderUsers() {
-    const body = $("users").tBodies[0];
-    body.replaceChildren();
-    for (const u of S.users.filter((x) => x.role !== "editor" && x.role !== "reviewer")) {
-      const name = u.display_name || u.username;
-      const row = el("tr");
-      const who = el("th", null, name); who.scope = "row"; row.append(who);
-      row.append(el("td", null, t("role_" + u.role)));
-      const input = (value, label, cls) => {
-        const box = el("input", cls); box.value = value; box.setAttribute("aria-label", label);
-        const cell = el("td"); cell.append(box); row.append(cell); return box;
-      };
-      const team = input(u.team || "", t("teamOf", { name }), "team");
-      const skills = input(showSkills(u.skills), t("skillsOf", { name }), "skills");
-      const chats = input(String(u.capacity), t("chatsOf", { name }), "chats");
-      chats.type = "number"; chats.min = "1"; chats.max = "100";
-      const cell = el("td");
-      const save = el("button", null, t("saveUser"));
-      save.type = "button"; save.setAttribute("aria-label", t("saveUserLabel", { name }));
-      save.addEventListener("click", async () => {
-        try {
-          const changed = await api("PATCH", "/api/users/" + encodeURIComponent(u.id), {
-            team: team.value.trim() || undefined, skills: parseSkills(skills.value), capacity: Number(chats.value) });
-          Object.assign(u, changed);
-          notify(t("userSaved", { name }));
-        } catch (e) { failed(e); }
-      });
-      cell.append(save);
-      row.append(cell);
-      body.append(row);
-    }
   }
 
   P.run();
