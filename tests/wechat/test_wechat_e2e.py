@@ -324,13 +324,18 @@ async def test_to_an_agent_and_back_through_the_service_api(
     assert later.text is not None and later.text != "感谢您的评价！"
 
 
-async def test_an_agents_picture_reaches_the_follower_as_a_wechat_image(
-        hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat,
-        agent: Agent) -> None:
-    follower = Follower(http, accounts["plain"])
+async def _with_an_agent(follower: Follower, agent: Agent, api: FakeWeChat) -> tuple[Follower, str]:
+    """The follower asked for a person, the agent took it, and the follower was told who serves them."""
     await follower.say("转人工")
     conversation_id = await agent.accept_next_offer()
     await api.wait_sent_to(follower.openid, 1)  # "客服agent为您服务。"
+    return follower, conversation_id
+
+
+async def test_an_agents_picture_reaches_the_follower_as_a_wechat_image(
+        hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat,
+        agent: Agent) -> None:
+    follower, conversation_id = await _with_an_agent(Follower(http, accounts["plain"]), agent, api)
     jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 16
     uploaded = await agent.http.post(f"/api/conversations/{conversation_id}/files", content=jpeg,
                                      headers={"x-file-name": "map.jpg"})
@@ -359,10 +364,7 @@ async def test_a_bad_accounts_file_stops_the_start_with_a_clear_error(tmp_path: 
 async def test_a_follower_put_on_hold_is_told_so_through_the_service_api(
         hub: HubServer, http: httpx.AsyncClient, accounts: dict[str, dict[str, Any]], api: FakeWeChat,
         agent: Agent) -> None:
-    follower = Follower(http, accounts["plain"])
-    await follower.say("转人工")
-    conversation_id = await agent.accept_next_offer()
-    await api.wait_sent_to(follower.openid, 1)  # "客服agent为您服务。"
+    follower, conversation_id = await _with_an_agent(Follower(http, accounts["plain"]), agent, api)
     (await agent.http.post(f"/api/conversations/{conversation_id}/hold")).raise_for_status()
     held = await api.wait_sent_to(follower.openid, 2)
     assert _texts(held)[-1] == "请稍候，客服正在为您查询，马上回来。"
