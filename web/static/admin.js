@@ -34,7 +34,7 @@
       canned: "Canned responses", cannedHelp: "Agents type / and the shortcut in the reply box.",
       shortcut: "Shortcut", cannedTitle: "Title", cannedText: "Text", addRow: "Add", saveList: "Save",
       wrapUps: "Wrap-up codes", wrapUpsHelp: "Agents file each conversation they resolve under one of these.",
-      wrapCode: "Code", wrapLabel: "Label", removeRow: "Remove row {n}", cannedSaved: "{n} canned responses saved.",
+      wrapCode: "Code", wrapLabel: "Label", removeRow: "Delete row {n}", cannedSaved: "{n} canned responses saved.",
       wrapUpsSaved: "{n} wrap-up codes saved.",
       hours: "Hours", businessHours: "Business hours", alwaysOpen: "Always open", timeZone: "Time zone",
       timeZoneHelp: "An IANA name, e.g. Asia/Shanghai", whenClosed: "When closed", bot_only: "The bot only",

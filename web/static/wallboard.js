@@ -160,8 +160,15 @@
   }
   function customerName(c) { return c.contact_name || t("visitor", { id: c.id.slice(-4) }); }  // as the console names them
 
+  /* The Monitor button of conversation id, or of the first conversation when that one has gone. */
+  function monitorButton(id) {
+    const buttons = [...$("live").querySelectorAll("button[data-conversation]")];
+    return buttons.find((b) => b.dataset.conversation === id) || buttons[0] || null;
+  }
+
   function renderLive() {
     const body = $("live").tBodies[0];
+    const focused = body.contains(document.activeElement) ? document.activeElement.dataset.conversation : null;
     body.replaceChildren();
     $("live-empty").hidden = S.live.length > 0;
     $("live").hidden = S.live.length === 0;
@@ -175,6 +182,7 @@
       button.type = "button";
       button.setAttribute("aria-label", t("monitorLabel", { name: customerName(c) }));
       button.setAttribute("aria-pressed", String(!!S.monitored && S.monitored.id === c.id));
+      button.dataset.conversation = c.id;
       button.addEventListener("click", () => startMonitor(c));
       cell.append(button);
       row.append(cell);
@@ -183,6 +191,7 @@
     if (S.monitored) {
       $("monitor-title").textContent = t("monitoring", { name: customerName(S.monitored), agent: agentName(S.monitored.agent_id) });
     }
+    if (focused) { const again = monitorButton(focused); if (again) again.focus(); }  // live figures redraw the rows
   }
 
   async function startMonitor(c) {
@@ -198,8 +207,11 @@
     $("whisper").focus();
   }
   $("monitor-stop").addEventListener("click", () => {
-    if (S.monitored && S.ws) S.ws.send(JSON.stringify({ type: "unmonitor", conversation_id: S.monitored.id }));
+    const was = S.monitored;
+    if (was && S.ws) S.ws.send(JSON.stringify({ type: "unmonitor", conversation_id: was.id }));
     S.monitored = null; $("monitor").hidden = true; renderLive();
+    const back = monitorButton(was && was.id);  // the focus goes back where monitoring started, not to the top
+    if (back) back.focus();
   });
   function drawMonitored(m) {
     if (S.seen.has(m.id)) return;

@@ -26,6 +26,8 @@
       bot: "You are chatting with our assistant", queued: "Waiting for an agent — position {n}",
       queuedNoPos: "Waiting for an agent", assigned: "You are chatting with {name}",
       assignedNoName: "You are chatting with an agent", resolved: "Conversation resolved",
+      held: "{name} asked you to hold on — they will be right back",
+      heldNoName: "Your agent asked you to hold on — they will be right back",
       you: "You", agent: "Agent", assistant: "Assistant", system: "Notice", unread: "{n} new",
       helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback",
       waitAbout: " (about {m} min)",
@@ -43,6 +45,7 @@
       bot: "您正在与智能助手对话", queued: "正在等待人工客服 — 您排在第 {n} 位",
       queuedNoPos: "正在等待人工客服", assigned: "您正在与 {name} 对话",
       assignedNoName: "您正在与人工客服对话", resolved: "对话已结束",
+      held: "请稍候，{name}正在为您查询，马上回来", heldNoName: "请稍候，客服正在为您查询，马上回来",
       you: "我", agent: "客服", assistant: "智能助手", system: "提示", unread: "{n} 条新消息",
       helpful: "有帮助", notHelpful: "没帮助", thanks: "感谢您的反馈",
       waitAbout: "，预计等待约 {m} 分钟",
@@ -115,6 +118,7 @@
     .status { margin: 0; padding: 7px 16px; background: #eef5f4; color: #2a4d49; font-size: 13px; border-bottom: 1px solid #dde9e7; }
     .notice { margin: 0; padding: 6px 16px; background: #fff8e6; color: #7a5400; font-size: 13px; }
     .log { flex: 1; overflow-y: auto; padding: 14px 12px; display: flex; flex-direction: column; gap: 8px; background: #fafbfb; }
+    .log:focus-visible { outline-offset: -2px; }  /* inside: the panel's rounded, clipped edges would cut it off */
     .empty { color: #66767a; text-align: center; margin: auto 12px; }
     .msg { max-width: 82%; display: flex; flex-direction: column; }
     .msg .who { font-size: 12px; color: #66767a; margin: 0 4px 2px; }
@@ -302,12 +306,21 @@
       button.dataset.label = key;
       button.addEventListener("click", () => {
         if (!S.ws || S.ws.readyState !== WebSocket.OPEN) return;
+        holdFocus(row);
         row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
         S.ws.send(JSON.stringify({ type: "feedback", message_id: messageId, helpful }));
       });
       row.appendChild(button);
     });
     node.appendChild(row);
+  }
+
+  // The button with the focus is about to be disabled, then replaced by a thank-you: the focus stays with what
+  // holds it, so a keyboard user goes on from here (not from the top of the page) and a screen reader reads the thanks.
+  function holdFocus(box) {
+    if (!box.contains(shadow.activeElement)) return;
+    box.tabIndex = -1;
+    box.focus();
   }
 
   function onRated(frame) {
@@ -561,6 +574,7 @@
       const picked = form.querySelector("input[name=rating]:checked");
       if (!picked) return setNotice(t("surveyPick"));
       if (!S.ws || S.ws.readyState !== WebSocket.OPEN) return;
+      holdFocus(form);
       send.disabled = true;
       setNotice("");
       S.ws.send(JSON.stringify({ type: "survey", rating: Number(picked.value), comment: comment.value.trim() || null }));
@@ -598,6 +612,7 @@
       text = st.queue_position ? t("queued", { n: st.queue_position }) : t("queuedNoPos");
       if (st.estimated_wait_s) text += t("waitAbout", { m: Math.max(1, Math.round(st.estimated_wait_s / 60)) });
     }
+    else if (st && st.state === "assigned" && st.on_hold) text = st.agent ? t("held", { name: st.agent }) : t("heldNoName");
     else if (st && st.state === "assigned") text = st.agent ? t("assigned", { name: st.agent }) : t("assignedNoName");
     else if (st && st.state === "resolved") text = t("resolved");
     else if (st && st.state === "bot") text = t("bot");
