@@ -32,9 +32,12 @@ REPHRASE = "rephrase"  # the source recorded on the bot's "please rephrase" turn
 DEFAULT_SENSITIVE = ("complaint", "complain", "lawyer", "legal action", "sue", "fraud", "scam", "ombudsman",
                      "投诉", "律师", "起诉", "诈骗", "欺诈", "消协", "工信部", "12315")
 
+_PERSON = r"(?:a |an |the |some |real )?(?:person|someone|somebody|human being|staff member|member of staff|manager)"
 _ENGLISH = re.compile(
     r"\b(human|agent|operator|representative|real person|live (?:agent|person|chat)|"
-    r"speak to (?:a |an )?(?:person|someone|somebody)|talk to (?:a |an )?(?:person|someone|somebody))\b"
+    rf"(?:speak|talk|chat) (?:to|with) {_PERSON}|"
+    rf"(?:need|want|get(?: me)?|give me|connect me (?:to|with)|put me through to|transfer me to) {_PERSON}|"
+    r"(?:a )?person,? please)\b"
 )
 _CHINESE = ("转人工", "人工", "真人", "客服人员", "人工客服", "找客服", "接线员")
 

@@ -48,6 +48,11 @@
         "more messages to them until they do.",
       undelivered_too_many_messages: "Not delivered: WeChat's limit of messages to this customer was reached.",
       undelivered_other: "Not delivered to the customer ({reason}).",
+      reasonLabel: "Why not ready", reason_break: "Break", reason_lunch: "Lunch", reason_meeting: "Meeting",
+      reason_training: "Training", reason_back_office: "Back-office work",
+      kbSearch: "Search the knowledge base", kbSearchHint: "Search the knowledge base…", search: "Search",
+      keySearch: "Search the knowledge base", results: "Knowledge base: “{q}”", noResults: "Nothing found for “{q}”.",
+      noSuggestions: "No suggestions for the customer's last message; search the knowledge base.",
       hold: "Hold", resume: "Resume", onHold: "On hold {time}", keyHold: "Hold the customer / resume",
       heldAnnounce: "The customer is on hold and has been told so.", resumedAnnounce: "Back from hold.",
     },
@@ -85,6 +90,11 @@
       undelivered_outside_window: "未送达：客户已超过 48 小时未发消息，在客户再次发消息之前微信不接受继续发送。",
       undelivered_too_many_messages: "未送达：已达到微信对该客户的消息条数上限。",
       undelivered_other: "未能送达客户（{reason}）。",
+      reasonLabel: "未就绪原因", reason_break: "小休", reason_lunch: "用餐", reason_meeting: "会议",
+      reason_training: "培训", reason_back_office: "后台处理",
+      kbSearch: "搜索知识库", kbSearchHint: "搜索知识库…", search: "搜索", keySearch: "搜索知识库",
+      results: "知识库：“{q}”", noResults: "没有找到与“{q}”相关的内容。",
+      noSuggestions: "客户最新消息暂无推荐回复，可搜索知识库。",
       hold: "保持", resume: "恢复", onHold: "保持中 {time}", keyHold: "保持 / 恢复会话",
       heldAnnounce: "会话已保持，客户已收到请稍候的提示。", resumedAnnounce: "已恢复会话。",
     },
@@ -94,7 +104,7 @@
   const S = {
     lang: pickLang(), token: sessionGet(TOKEN_KEY), me: null, ws: null, retry: 0, timer: null, ping: null,
     wsState: "connecting", offers: new Map(), offerNodes: new Map(), convs: new Map(), selected: null,
-    draft: null, assist: new Map(),
+    draft: null, assist: new Map(), kb: null,
   };
 
   function pickLang() {
@@ -231,9 +241,11 @@
 
   // ----- presence ----------------------------------------------------------------------------------
   async function setPresence(state) {
+    const reason = state === "not_ready" ? $("nr-reason").value : undefined;
     try {
-      await api("POST", "/api/agent/state", { state });
+      await api("POST", "/api/agent/state", { state, reason });
       S.me.state = state;
+      S.me.state_reason = reason || null;
       clearAlert();
       renderPresence();
     } catch (e) {
@@ -242,12 +254,17 @@
   }
   $("ready").addEventListener("click", () => setPresence("ready"));
   $("not-ready").addEventListener("click", () => setPresence("not_ready"));
+  $("nr-reason").addEventListener("change", () => {  // a new reason while not ready: the hub hears it at once
+    if (S.me && S.me.state === "not_ready") setPresence("not_ready");
+  });
 
   function renderPresence() {
     if (!S.me) return;
     const state = S.me.state;
     $("ready").setAttribute("aria-pressed", String(state === "ready"));
     $("not-ready").setAttribute("aria-pressed", String(state === "not_ready"));
+    const known = [...$("nr-reason").options].some((o) => o.value === S.me.state_reason);
+    if (state === "not_ready" && known) $("nr-reason").value = S.me.state_reason;
     const shown = state === "offline" || state === "wrap_up" ? " · " + t(state) : "";
     $("who").textContent = (S.me.display_name || S.me.username) + shown;
     const conn = $("conn");
@@ -301,6 +318,7 @@
   function onAgentState(frame) {
     if (!S.me) return;
     S.me.state = frame.state;
+    S.me.state_reason = frame.reason || null;
     renderPresence();
     if (frame.reason === "missed") { showAlert(t("missedOffers")); announce(t("missedOffers")); }
   }
@@ -319,11 +337,16 @@
 
   function renderAssist() {
     const frame = S.selected && S.assist.get(S.selected);
+    const found = S.kb && S.kb.conversation === S.selected ? S.kb : null;  // a search overrides the suggestions
     const list = $("assist-list");
     list.textContent = "";
     const items = [];
-    if (frame && frame.draft) items.push({ title: t("draft"), answer: frame.draft });
-    if (frame) (frame.suggestions || []).forEach((s) => items.push({ title: s.title, answer: s.answer }));
+    if (found) found.items.forEach((s) => items.push({ title: s.title, answer: s.answer }));
+    else if (frame && frame.draft) items.push({ title: t("draft"), answer: frame.draft });
+    if (!found && frame) (frame.suggestions || []).forEach((s) => items.push({ title: s.title, answer: s.answer }));
+    $("assist-title").textContent = found ? t("results", { q: found.q }) : t("suggested");
+    $("assist-none").textContent = found ? t("noResults", { q: found.q }) : t("noSuggestions");
+    $("assist-none").hidden = items.length > 0;
     items.forEach((item) => {
       const li = el("li", "suggestion");
       li.appendChild(el("strong", null, item.title));
@@ -336,8 +359,28 @@
       list.appendChild(li);
     });
     const entry = S.selected && S.convs.get(S.selected);
-    $("assist").hidden = !items.length || !entry || entry.state !== "assigned";
+    $("assist").hidden = !entry || entry.state !== "assigned";
   }
+
+  $("kb-search").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const q = $("kb-q").value.trim();
+    const entry = S.selected && S.convs.get(S.selected);
+    if (!entry) return;
+    if (!q) { S.kb = null; return renderAssist(); }  // an empty search goes back to the suggestions
+    try {
+      const params = new URLSearchParams({ q, k: "5" });
+      if (entry.channel) params.set("channel", entry.channel);
+      const out = await api("GET", "/api/kb/search?" + params);
+      S.kb = { conversation: entry.id, q, items: out.suggestions };
+      clearAlert();
+      renderAssist();
+      announce(out.suggestions.length ? t("results", { q }) : t("noResults", { q }));
+    } catch (e) {
+      showAlert(e.message);
+    }
+  });
+  $("kb-q").addEventListener("search", () => { if (!$("kb-q").value) { S.kb = null; renderAssist(); } });
 
   function onWelcome(frame) {
     S.retry = 0;
@@ -521,6 +564,7 @@
 
   function select(id) {
     const entry = entryOf(id);
+    if (S.selected !== id) { S.kb = null; $("kb-q").value = ""; }  // a search belongs to its conversation
     S.selected = id;
     $("typing").hidden = true;
     entry.unread = 0;
@@ -861,6 +905,7 @@
     KeyN: () => { if (!$("note-mode").disabled) { $("note-mode").click(); } },
     KeyE: () => { if (!$("resolve").disabled) $("resolve").click(); },
     KeyP: () => { if (!$("hold").disabled) $("hold").click(); },
+    KeyK: () => { if (!$("assist").hidden) $("kb-q").focus(); },
   };
   document.addEventListener("keydown", (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey || $("app").hidden) return;

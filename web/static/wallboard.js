@@ -16,6 +16,8 @@
       abandoned: "Abandoned", agentsCol: "Agents", agents: "Agents", agent: "Agent", team: "Team", state: "State",
       inState: "Time in state", skills: "Skills", updated: "Updated {time}", none: "—",
       ready: "Ready", busy: "Busy", not_ready: "Not ready", wrap_up: "Wrap-up", offline: "Offline",
+      reason_break: "Break", reason_lunch: "Lunch", reason_meeting: "Meeting", reason_training: "Training",
+      reason_back_office: "Back-office work", reason_missed: "Missed offers",
       connected: "Live", reconnecting: "Connection lost — reconnecting…", forbidden: "The wallboard is for supervisors and admins.",
       network: "Cannot reach the hub; check your connection.", sessionEnded: "Your session has ended; please sign in again.",
       waitingNow: "{queue}: {n} waiting",
@@ -32,6 +34,8 @@
       abandoned: "已放弃", agentsCol: "坐席", agents: "坐席", agent: "坐席", team: "班组", state: "状态",
       inState: "状态时长", skills: "技能", updated: "更新于 {time}", none: "—",
       ready: "就绪", busy: "忙碌", not_ready: "未就绪", wrap_up: "话后整理", offline: "离线",
+      reason_break: "小休", reason_lunch: "用餐", reason_meeting: "会议", reason_training: "培训",
+      reason_back_office: "后台处理", reason_missed: "未接请求",
       connected: "实时", reconnecting: "连接已断开，正在重新连接…", forbidden: "实时监控仅供班长和管理员使用。",
       network: "无法连接到服务器，请检查网络。", sessionEnded: "登录已失效，请重新登录。",
       waitingNow: "{queue}：{n} 人排队",
@@ -158,6 +162,8 @@
     const u = S.users.find((x) => x.id === id);
     return u ? (u.display_name || u.username) : t("none");
   }
+  // The console's reason codes in the page's language; a reason typed through the API shows as it is.
+  function reasonText(reason) { return STRINGS.en["reason_" + reason] ? t("reason_" + reason) : reason; }
   function customerName(c) { return c.contact_name || t("visitor", { id: c.id.slice(-4) }); }  // as the console names them
 
   /* The Monitor button of conversation id, or of the first conversation when that one has gone. */
@@ -249,7 +255,7 @@
       const name = el("th", null, u.display_name || u.username); name.scope = "row"; row.append(name);
       row.append(el("td", null, u.team || t("none")));
       const state = el("td");
-      state.append(el("span", "pill " + u.agent_state, t(u.agent_state) + (u.state_reason ? " · " + u.state_reason : "")));
+      state.append(el("span", "pill " + u.agent_state, t(u.agent_state) + (u.state_reason ? " · " + reasonText(u.state_reason) : "")));
       row.append(state);
       const since = el("td", "num", "");
       since.dataset.since = u.state_changed_at || "";
