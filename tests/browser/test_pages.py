@@ -313,6 +313,7 @@ def test_the_agent_sends_a_suggested_reply(browser: Browser, hub: HubServer, sho
         expect(store.locator(".msg.agent .bubble")).to_have_text(HOURS_ANSWER)
         console.get_by_role("button", name="中文").click()
         expect(console.get_by_role("region", name="推荐回复")).to_contain_text("Opening hours")
+        expect(console.locator("#profile-summary")).to_have_text("客户资料 · 历史会话 0 个")  # redrawn in Chinese
         console.screenshot(path=shots / "console-suggested-replies-zh.png")
         assert not errors, errors
     finally:

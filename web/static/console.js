@@ -941,6 +941,7 @@
       renderOffers();
       renderConvs();
       renderPane();
+      pop.relabel();
     }
   }
 

@@ -8,6 +8,7 @@
   function create(ctx) {  // {api, t, el, $, channelLabel, wrapUpLabel, roleLabel}
     const { api, t, el, $ } = ctx;
     let current = null;
+    let shown = null;  // what render drew last, to draw again in another language
 
     async function show(conversationId, contactId) {
       current = conversationId;
@@ -23,6 +24,7 @@
     }
 
     function render(contact, earlier) {
+      shown = { contact, earlier };
       $("profile-summary").textContent = t("profileSummary", { n: earlier.length });
       const facts = $("profile-facts");
       facts.replaceChildren();
@@ -69,7 +71,10 @@
       } catch (e) { ctx.showAlert(e.message); }
     }
 
-    return { show };
+    /* The page's language changed: the same profile, in the new words. */
+    function relabel() { if (shown && !$("profile").hidden) render(shown.contact, shown.earlier); }
+
+    return { show, relabel };
   }
 
   window.HubScreenPop = { create };
