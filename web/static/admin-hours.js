@@ -27,8 +27,24 @@
   }
   const showSpans = (spans) => spans.map(([start, end]) => start + "–" + end).join(", ");
 
+  /* One labelled field per weekday, taking that day's spans. */
+  function dayFields(P) {
+    for (const day of DAYS) {
+      const label = P.el("label");
+      label.htmlFor = "h-" + day;
+      label.dataset.i18n = "day_" + day;
+      const input = P.el("input", "spans");
+      Object.assign(input, { id: "h-" + day, autocomplete: "off", spellcheck: false });
+      input.setAttribute("aria-describedby", "h-week-help");
+      const box = P.el("div");
+      box.append(label, input);
+      P.$("h-days").append(box);
+    }
+  }
+
   function mount(P) {
     const { t, $ } = P;
+    dayFields(P);
     const fail = (key, vars) => { throw { detail: t(key, vars) }; };
     const controls = () => $("hours-detail").querySelectorAll("input, select, textarea");
 
