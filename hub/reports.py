@@ -7,6 +7,7 @@ in it.
   period's days;
 - handle time: of the conversations an agent took and resolved, assigned_at → resolved_at (the part of the
   agent who had it last, as the wallboard counts it);
+- hold time: of the handled conversations the agent put on hold at least once, the time on hold (all holds);
 - first response: of the conversations an agent took, assigned_at → the first agent message at or after it.
   From assigned_at, not queued_at: the wait before it is the queue's (the wallboard's wait and service level),
   so this measures the agent alone;
@@ -94,6 +95,7 @@ class Report(msgspec.Struct, kw_only=True):
     channels: list[str]
     contacts_per_hour: list[HourCount]
     handle_time: Duration
+    hold_time: Duration
     first_response: Duration
     abandon: Rate
     containment: Rate
@@ -168,6 +170,11 @@ def handle_time(conversations: Iterable[Conversation]) -> Duration:
     return Duration(count=len(done), average_s=_mean(_seconds(c.assigned_at, c.resolved_at) for c in done))
 
 
+def hold_time(conversations: Iterable[Conversation]) -> Duration:
+    held = [c.held_s for c in handled(conversations) if c.held_s > 0]
+    return Duration(count=len(held), average_s=_mean(held))
+
+
 def first_response(conversations: Iterable[Conversation], replies: Mapping[str, datetime]) -> Duration:
     """``replies``: conversation id → its first agent message at or after ``assigned_at``."""
     waits = [_seconds(c.assigned_at, replies[c.id]) for c in taken(conversations) if c.id in replies]
@@ -210,5 +217,6 @@ def build_report(period: Period, conversations: Iterable[Conversation], replies:
     return Report(
         from_=period.first.isoformat(), to=period.end.isoformat(), tz=period.zone.key, start=iso(start),
         end=iso(end), contacts=len(within), channels=CHANNELS, contacts_per_hour=contacts_per_hour(within, period.zone),
-        handle_time=handle_time(within), first_response=first_response(within, replies), abandon=abandon(within),
-        containment=containment(within, spoke), satisfaction=satisfaction(within), agents=per_agent(within, users))
+        handle_time=handle_time(within), hold_time=hold_time(within), first_response=first_response(within, replies),
+        abandon=abandon(within), containment=containment(within, spoke), satisfaction=satisfaction(within),
+        agents=per_agent(within, users))

@@ -21,7 +21,8 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "period": "Period", "from": "From", "to": "To (not included)", "tz": "Time zone",
         "summary": "Summary", "figure": "Figure", "value": "Value", "contacts": "Contacts",
-        "handled": "Handled by agents", "aht": "Average handle time (s)", "responded": "First responses measured",
+        "handled": "Handled by agents", "aht": "Average handle time (s)", "held": "Put on hold",
+        "aho": "Average hold (s)", "responded": "First responses measured",
         "frt": "Average first response (s)", "queued": "Queued", "abandoned": "Abandoned",
         "abandon_rate": "Abandon rate", "engaged": "Conversations where the customer wrote",
         "contained": "Contained by the bot", "containment_rate": "Bot containment rate", "rated": "Rated",
@@ -33,7 +34,8 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "period": "统计周期", "from": "开始日期", "to": "结束日期（不含）", "tz": "时区",
         "summary": "汇总", "figure": "指标", "value": "数值", "contacts": "进线量",
-        "handled": "人工处理量", "aht": "平均处理时长（秒）", "responded": "首次响应统计数",
+        "handled": "人工处理量", "aht": "平均处理时长（秒）", "held": "保持过的会话",
+        "aho": "平均保持时长（秒）", "responded": "首次响应统计数",
         "frt": "平均首次响应时长（秒）", "queued": "排队量", "abandoned": "放弃量",
         "abandon_rate": "放弃率", "engaged": "客户发过消息的会话",
         "contained": "机器人独立解决", "containment_rate": "机器人解决率", "rated": "评价数",
@@ -63,6 +65,7 @@ def _summary(report: Report, t: dict[str, str]) -> list[Row]:
     r = report
     figures: list[tuple[str, object]] = [
         ("contacts", r.contacts), ("handled", r.handle_time.count), ("aht", r.handle_time.average_s),
+        ("held", r.hold_time.count), ("aho", r.hold_time.average_s),
         ("responded", r.first_response.count), ("frt", r.first_response.average_s), ("queued", r.abandon.of),
         ("abandoned", r.abandon.count), ("abandon_rate", r.abandon.rate), ("engaged", r.containment.of),
         ("contained", r.containment.count), ("containment_rate", r.containment.rate),

@@ -51,7 +51,7 @@ class ReportController(Controller):
     @get("/")
     async def report(self, request: Request, user: User, start: From = None, end: To = None,
                      tz: Zone = None) -> Report:
-        """Contacts per hour by channel, handle and first response time, abandon and bot containment rates,
+        """Contacts per hour by channel, handle, hold and first response time, abandon and bot containment rates,
         satisfaction, and per agent figures."""
         return await _report(request, user, start, end, tz)
 

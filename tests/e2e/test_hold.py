@@ -4,9 +4,11 @@ the console's sockets too; resuming, or simply replying, ends it; the time on ho
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
+from tests.support.kb import signed_in
 
 
 async def _assigned(hub: HubServer, agent: Agent) -> tuple[Customer, str]:
@@ -57,6 +59,15 @@ async def test_a_reply_ends_the_hold_and_resolving_keeps_its_time(hub: HubServer
     resolved = (await agent.http.post(f"{url}/resolve")).json()
     assert resolved["state"] == "resolved" and resolved["on_hold_since"] is None
     assert resolved["held_s"] >= after_reply["held_s"] + 0.2
+
+    today = datetime.now(UTC).date()
+    admin = await signed_in(hub.http, "admin", hub.demo_password("admin"))
+    try:  # the supervisors' report counts it
+        figures = (await admin.get("/api/reports/", params={"from": today.isoformat(),
+                                                             "to": (today + timedelta(days=1)).isoformat()})).json()
+    finally:
+        await admin.aclose()
+    assert figures["hold_time"] == {"count": 1, "average_s": round(resolved["held_s"], 1)}  # seconds, to a tenth
 
 
 async def test_only_the_assigned_agent_holds(hub: HubServer, agent: Agent) -> None:

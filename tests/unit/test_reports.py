@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
 import pytest
 
 from hub.errors import InvalidInput
@@ -106,6 +107,16 @@ def test_handle_time_is_assignment_to_resolution_of_conversations_an_agent_took_
         ("a1", "陈静", 2, 90.0), ("a2", "a2", 1, 30.0)]
 
 
+def test_hold_time_is_of_the_handled_conversations_that_were_held() -> None:
+    held = [msgspec.structs.replace(conv(S.RESOLVED, queued=0, assigned=1, resolved=300, agent="a1"), held_s=s)
+            for s in (30.0, 90.0)]
+    never = conv(S.RESOLVED, queued=0, assigned=1, resolved=60, agent="a1")
+    ongoing = msgspec.structs.replace(conv(S.ASSIGNED, queued=0, assigned=1, agent="a1"), held_s=500.0)
+    figures = report([*held, never, ongoing])
+    assert (figures.hold_time.count, figures.hold_time.average_s) == (2, 60.0)
+    assert report([never]).hold_time.average_s is None
+
+
 def test_first_response_runs_from_assignment_to_the_agents_first_reply() -> None:
     quick = conv(S.RESOLVED, queued=0, assigned=100, resolved=400, agent="a1")
     slow = conv(S.ASSIGNED, queued=0, assigned=10, agent="a1")
@@ -179,6 +190,7 @@ def test_the_csv_has_a_byte_order_mark_and_a_section_per_figure() -> None:
     assert values["Contacts"] == "3" and values["Average handle time (s)"] == "60.0"
     assert values["Abandon rate"] == "0.5" and values["Bot containment rate"] == "0.333"
     assert values["Average first response (s)"] == "" and values["Average satisfaction (1-5)"] == "4.0"
+    assert values["Put on hold"] == "0" and values["Average hold (s)"] == ""
     assert per_hour[1] == ["Hour", "Web chat", "WeChat", "Email", "Voice", "Total"] and len(per_hour) == 26
     assert per_hour[12] == ["10:00", "2", "1", "0", "0", "3"]
     assert distribution[2:] == [["1", "0"], ["2", "0"], ["3", "0"], ["4", "1"], ["5", "0"]]

@@ -18,6 +18,7 @@
       periodHelp: "Both days are included; up to 92 days.", summary: "Summary", perHour: "Contacts per hour",
       satisfaction: "Satisfaction", agents: "Agents", agent: "Agent", handled: "Handled", aht: "Average handle time",
       noAgents: "No agent resolved a conversation in this period.", none: "—",
+      holdShort: "Avg hold", heldN: "{n} put on hold",
       contacts: "Contacts", ahtShort: "Avg handle time", frt: "Avg first response", abandonRate: "Abandon rate", containment: "Bot containment",
       csat: "Satisfaction", inDays: "over {n} days", inDay: "in 1 day", handledN: "{n} handled by agents",
       respondedN: "{n} first responses", ofQueued: "{n} of {of} queued", ofSpoke: "{n} of {of} conversations",
@@ -45,6 +46,7 @@
       periodHelp: "包含开始和结束两天；最长 92 天。", summary: "汇总", perHour: "每小时进线量",
       satisfaction: "满意度", agents: "坐席", agent: "坐席", handled: "处理量", aht: "平均处理时长",
       noAgents: "此期间没有坐席解决会话。", none: "—",
+      holdShort: "平均保持时长", heldN: "保持过 {n} 个",
       contacts: "进线量", ahtShort: "平均处理时长", frt: "平均首次响应", abandonRate: "放弃率", containment: "机器人解决率",
       csat: "满意度", inDays: "共 {n} 天", inDay: "共 1 天", handledN: "坐席处理 {n} 个",
       respondedN: "{n} 次首次响应", ofQueued: "排队 {of} 个中放弃 {n} 个", ofSpoke: "{of} 个会话中 {n} 个",
@@ -205,6 +207,7 @@
     $("tiles").replaceChildren(
       tile(t("contacts"), String(r.contacts), days === 1 ? t("inDay") : t("inDays", { n: days })),
       tile(t("ahtShort"), duration(r.handle_time.average_s), t("handledN", { n: r.handle_time.count })),
+      tile(t("holdShort"), duration(r.hold_time.average_s), t("heldN", { n: r.hold_time.count })),
       tile(t("frt"), duration(r.first_response.average_s), t("respondedN", { n: r.first_response.count })),
       tile(t("abandonRate"), percent(r.abandon.rate), t("ofQueued", { n: r.abandon.count, of: r.abandon.of })),
       tile(t("containment"), percent(r.containment.rate), t("ofSpoke", { n: r.containment.count, of: r.containment.of })),
