@@ -451,6 +451,13 @@
     tick();
   }
 
+  // The conversation header's line: channel · state · on hold m:ss.
+  function paneState(entry) {
+    const held = entry.state === "assigned" && entry.heldSince;
+    return [channelLabel(entry.channel), t("state_" + entry.state), held ? t("onHold", { time: heldFor(entry) }) : ""]
+      .filter(Boolean).join(" · ");
+  }
+
   function heldFor(entry) {  // m:ss on hold
     const s = Math.max(0, Math.floor((Date.now() - entry.heldSince) / 1000));
     return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
@@ -465,10 +472,7 @@
       if (!entry.heldSince || entry.state !== "assigned") continue;
       const node = document.querySelector('#convs [data-conv="' + CSS.escape(entry.id) + '"] .held');
       if (node) node.textContent = t("onHold", { time: heldFor(entry) });
-      if (S.selected === entry.id) {
-        $("pane-state").textContent = [channelLabel(entry.channel), t("state_assigned"),
-          t("onHold", { time: heldFor(entry) })].join(" · ");
-      }
+      if (S.selected === entry.id) $("pane-state").textContent = paneState(entry);
     }
   }
   setInterval(tick, 1000);
@@ -706,8 +710,7 @@
     if (!entry) return;
     $("pane-title").textContent = contactName(entry.name, entry.id);
     const held = entry.state === "assigned" && entry.heldSince;
-    $("pane-state").textContent = [channelLabel(entry.channel), t("state_" + entry.state),
-      held ? t("onHold", { time: heldFor(entry) }) : ""].filter(Boolean).join(" · ");
+    $("pane-state").textContent = paneState(entry);
     const open = entry.state === "assigned";
     ["hold", "transfer", "transfer-queue", "to-bot", "resolve", "reply"].forEach((id) => { $(id).disabled = !open; });
     $("hold").textContent = t(held ? "resume" : "hold");
