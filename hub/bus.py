@@ -1,8 +1,10 @@
 """Events over Redis pub/sub, delivered to whichever process holds the interested websocket.
 
-One subscriber connection per process; local handlers are plain callables that must not block
-(websocket handlers put the frame in their socket's outbox). A subscription is confirmed by Redis
-before ``subscribe`` returns, so nothing published after it can be missed.
+One subscriber connection per process, read directly (no health-check or retry layers per event: under
+load it carries every event twice over, for the customer's socket and the agent's); after a loss, a new
+one subscribes to every channel again. Local handlers are plain callables that must not block (websocket
+handlers put the frame in their socket's outbox). A subscription is confirmed by Redis before
+``subscribe`` returns, so nothing published after it can be missed.
 
 Publishes made in the same turn of the event loop leave together in one pipelined round trip (under
 load, dozens of messages' events share it), in the order they were made; each ``publish_many``
@@ -15,12 +17,16 @@ it is in the waiting queue: one made just before an offer can never arrive after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Callable
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hub import keys
 from hub.scripts import source
@@ -33,7 +39,7 @@ Handler = Callable[[str], None]
 class Bus:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._pubsub = redis.pubsub()
+        self._listener: AbstractConnection | None = None  # in subscribe mode; None while reconnecting
         self._handlers: dict[str, set[Handler]] = defaultdict(set)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
@@ -43,15 +49,27 @@ class Bus:
         self._sender: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        # redis-py's listen() ends when nothing is subscribed: one standing subscription keeps it going.
-        await self._pubsub.subscribe(keys.BROADCAST_EVENTS)
+        self._listener = await self._listen()
         self._reader = asyncio.create_task(self._read(), name="bus-reader")
+
+    async def _listen(self) -> AbstractConnection:
+        """A new connection subscribed to every channel with a local handler (again, after a loss)."""
+        connection = self._redis.connection_pool.make_connection()
+        await connection.connect()
+        await connection.send_command("SUBSCRIBE", keys.BROADCAST_EVENTS, *self._handlers, check_health=False)
+        return connection
+
+    async def _hang_up(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.disconnect()
 
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.wait([self._reader], timeout=5)
-        await self._pubsub.aclose()
+        await self._hang_up()
 
     async def publish_many(self, channels: list[str], data: str, if_waiting: str | None = None) -> None:
         """One event to several channels, sent with whatever else is published in this turn; with
@@ -101,7 +119,7 @@ class Bus:
             confirmed = asyncio.get_running_loop().create_future()
             self._confirmations[channel].append(confirmed)
             try:
-                await self._pubsub.subscribe(channel)
+                await self._command("SUBSCRIBE", channel)
                 await asyncio.wait_for(confirmed, timeout=10)
             except BaseException:
                 await self.unsubscribe(channel, handler)
@@ -114,18 +132,30 @@ class Bus:
         handlers.discard(handler)
         if not handlers:
             del self._handlers[channel]
-            await self._pubsub.unsubscribe(channel)
+            await self._command("UNSUBSCRIBE", channel)
+
+    async def _command(self, *args: str) -> None:
+        """To the subscribed connection; while it is being replaced, the new one subscribes to what
+        ``_handlers`` holds then (so a lost command is made good, and its confirmation comes from there)."""
+        if self._listener is not None:
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError, OSError):
+                await self._listener.send_command(*args, check_health=False)
 
     async def _read(self) -> None:
         while True:
             try:
-                async for message in self._pubsub.listen():
-                    self._dispatch(message)
-            except (RedisConnectionError, OSError):
+                if self._listener is None:
+                    self._listener = await self._listen()
+                    log.warning("bus: resubscribed to %d channels", len(self._handlers) + 1)
+                while True:
+                    self._dispatch(await self._listener.read_response(timeout=math.inf, push_request=True))
+            except (RedisConnectionError, RedisTimeoutError, OSError):
                 log.warning("bus: Redis connection lost; resubscribing")
+                await self._hang_up()
                 await asyncio.sleep(0.2)
             except Exception:
-                log.exception("bus: reading events failed; retrying")
+                log.exception("bus: reading events failed; resubscribing")
+                await self._hang_up()
                 await asyncio.sleep(0.5)
 
     @property
@@ -133,15 +163,17 @@ class Bus:
         """The reader runs: events published anywhere reach this process's sockets."""
         return self._reader is not None and not self._reader.done()
 
-    def _dispatch(self, message: dict) -> None:
-        channel, kind = message["channel"], message["type"]
-        if kind == "subscribe":
+    def _dispatch(self, reply: list[str]) -> None:
+        """A reply in subscribe mode: ``[message, channel, data]``, ``[subscribe, channel, count]``, …"""
+        kind, channel = reply[0], reply[1]
+        if kind == "message":
+            for handler in tuple(self._handlers.get(channel, ())):
+                try:
+                    handler(reply[2])
+                except Exception:
+                    log.exception("bus handler failed on %s", channel)
+        elif kind == "subscribe":
             for future in self._confirmations.pop(channel, []):
                 if not future.done():
                     future.set_result(None)
-        elif kind == "message":
-            for handler in tuple(self._handlers.get(channel, ())):
-                try:
-                    handler(message["data"])
-                except Exception:
-                    log.exception("bus handler failed on %s", channel)
+

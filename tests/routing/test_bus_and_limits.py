@@ -90,6 +90,22 @@ async def test_a_waiting_status_is_published_only_while_the_conversation_waits(b
     assert got == ["queued 1", "assigned"]
 
 
+async def test_a_lost_connection_is_replaced_and_every_channel_resubscribed(bus: Bus, client: Redis) -> None:
+    got: asyncio.Queue[str] = asyncio.Queue()
+    await bus.subscribe("hub:ev:kept", got.put_nowait)
+    assert await client.client_kill_filter(_type="pubsub") == 1
+    for _ in range(100):  # the reader notices, reconnects and subscribes again
+        if await client.pubsub_numsub("hub:ev:kept") == [("hub:ev:kept", 1)]:
+            break
+        await asyncio.sleep(0.05)
+    await bus.publish_many(["hub:ev:kept"], "after")
+    assert await asyncio.wait_for(got.get(), 2) == "after"
+    await bus.subscribe("hub:ev:new", got.put_nowait)  # and the new connection takes new channels
+    await bus.publish_many(["hub:ev:new"], "new")
+    assert await asyncio.wait_for(got.get(), 2) == "new"
+    assert bus.alive
+
+
 async def test_rate_limit_is_shared_and_resets_after_the_window(redis_server: RedisServer) -> None:
     one = Redis.from_url(redis_server.url, decode_responses=True)
     two = Redis.from_url(redis_server.url, decode_responses=True)
