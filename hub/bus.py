@@ -6,9 +6,9 @@ one subscribes to every channel again. Local handlers are plain callables that m
 handlers put the frame in their socket's outbox). A subscription is confirmed by Redis before
 ``subscribe`` returns, so nothing published after it can be missed.
 
-Publishes made in the same turn of the event loop leave together in one pipelined round trip (under
-load, dozens of messages' events share it), in the order they were made; each ``publish_many``
-still returns only once Redis has taken its events.
+Publishes made in the same turn of the event loop leave together in one pipelined round trip on the
+publishing connection (under load, dozens of messages' events share it), in the order they were made;
+each ``publish_many`` still returns only once Redis has taken its events.
 
 An event that says a conversation is waiting (``if_waiting``) is published by a Lua script only while
 it is in the waiting queue: one made just before an offer can never arrive after the assignment.
@@ -43,7 +43,9 @@ class Bus:
         self._handlers: dict[str, set[Handler]] = defaultdict(set)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
-        self._if_waiting = redis.register_script(source("publish_if_waiting"))
+        self._publisher: AbstractConnection | None = None  # made on first need, again after a failure
+        self._if_waiting = source("publish_if_waiting")
+        self._if_waiting_sha = ""
         self._outgoing: list[tuple[list[str], str, str | None]] = []
         self._sent: asyncio.Future[None] | None = None  # resolved when the outgoing batch is in Redis
         self._sender: asyncio.Task[None] | None = None
@@ -70,6 +72,7 @@ class Bus:
             self._reader.cancel()
             await asyncio.wait([self._reader], timeout=5)
         await self._hang_up()
+        await self._close_publisher()
 
     async def publish_many(self, channels: list[str], data: str, if_waiting: str | None = None) -> None:
         """One event to several channels, sent with whatever else is published in this turn; with
@@ -93,15 +96,7 @@ class Bus:
                 self._outgoing, self._sent = [], None
                 assert sent is not None
                 try:
-                    async with self._redis.pipeline(transaction=False) as pipe:
-                        for channels, data, if_waiting in batch:
-                            if if_waiting is not None:
-                                await self._if_waiting(keys=[keys.routed(if_waiting)], args=[data, *channels],
-                                                       client=pipe)
-                            else:
-                                for channel in channels:
-                                    pipe.publish(channel, data)
-                        await pipe.execute()
+                    await self._publish(batch)
                 except Exception as exc:
                     sent.set_exception(exc)
                     sent.exception()  # retrieved: a batch nobody waits on any more is not an error to report
@@ -111,6 +106,51 @@ class Bus:
             self._sender = None
             if self._sent is not None and not self._outgoing:
                 self._sent.cancel()
+
+    async def _publish(self, batch: list[tuple[list[str], str, str | None]]) -> None:
+        """Once more on a new connection if the standing one turns out broken (Redis restarted)."""
+        while True:
+            fresh = self._publisher is None
+            try:
+                publisher = self._publisher = self._publisher or await self._open_publisher()
+                commands = self._commands(batch)
+                await publisher.send_packed_command(publisher.pack_commands(commands), check_health=False)
+                for _ in commands:
+                    await publisher.read_response()
+                return
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                await self._close_publisher()
+                if fresh:
+                    raise
+            except BaseException:  # a reply may be left unread: the next batch starts on a new connection
+                await self._close_publisher()
+                raise
+
+    async def _open_publisher(self) -> AbstractConnection:
+        publisher = self._redis.connection_pool.make_connection()
+        try:
+            await publisher.send_command("SCRIPT", "LOAD", self._if_waiting, check_health=False)
+            self._if_waiting_sha = str(await publisher.read_response())
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await publisher.disconnect()
+            raise
+        return publisher
+
+    async def _close_publisher(self) -> None:
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            with contextlib.suppress(Exception):
+                await publisher.disconnect()
+
+    def _commands(self, batch: list[tuple[list[str], str, str | None]]) -> list[tuple[str | int, ...]]:
+        commands: list[tuple[str | int, ...]] = []
+        for channels, data, if_waiting in batch:
+            if if_waiting is None:
+                commands += [("PUBLISH", channel, data) for channel in channels]
+            else:
+                commands.append(("EVALSHA", self._if_waiting_sha, 1, keys.routed(if_waiting), data, *channels))
+        return commands
 
     async def subscribe(self, channel: str, handler: Handler) -> None:
         first = not self._handlers[channel]

@@ -157,9 +157,9 @@ async def bench_hub(work: Path) -> dict:
         return await _run_clients(agents, customers, steady=True, label="hub")
 
 
-async def bench_relay() -> dict:
+async def bench_relay(module: str = "tests.bench.relay", label: str = "relay") -> dict:
     port = free_port()
-    relay = subprocess.Popen([sys.executable, "-m", "tests.bench.relay", str(port), str(AGENTS)], cwd=ROOT,
+    relay = subprocess.Popen([sys.executable, "-m", module, str(port), str(AGENTS)], cwd=ROOT,
                              stdin=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -168,7 +168,7 @@ async def bench_relay() -> dict:
                 break
             except OSError:
                 await asyncio.sleep(0.1)
-        return await _run_clients(agents, customers, steady=False, label="relay")
+        return await _run_clients(agents, customers, steady=False, label=label)
     finally:
         relay.terminate()
         relay.wait(timeout=10)

@@ -106,6 +106,17 @@ async def test_a_lost_connection_is_replaced_and_every_channel_resubscribed(bus:
     assert bus.alive
 
 
+async def test_publishing_goes_on_over_a_new_connection_after_the_old_one_broke(bus: Bus, client: Redis) -> None:
+    got: asyncio.Queue[str] = asyncio.Queue()
+    await bus.subscribe("hub:ev:conv:p", got.put_nowait)
+    await bus.publish_many(["hub:ev:conv:p"], "before")
+    assert await client.client_kill_filter(_type="normal", skipme=True) >= 1  # the publishing connection
+    await client.hset(keys.routed("p"), "q", "general")
+    await bus.publish_many(["hub:ev:conv:p"], "after")
+    await bus.publish_many(["hub:ev:conv:p"], "waiting", if_waiting="p")  # its script is loaded there again
+    assert [await asyncio.wait_for(got.get(), 2) for _ in range(3)] == ["before", "after", "waiting"]
+
+
 async def test_rate_limit_is_shared_and_resets_after_the_window(redis_server: RedisServer) -> None:
     one = Redis.from_url(redis_server.url, decode_responses=True)
     two = Redis.from_url(redis_server.url, decode_responses=True)

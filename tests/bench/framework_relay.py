@@ -1,0 +1,78 @@
+"""The relay of ``tests.bench.relay``, served by the hub's own web stack (litestar on uvicorn, with the
+hub's websocket settings) instead of bare ``websockets``.
+
+It shows what the framework the hub is built on costs by itself, with no store, Redis or routing: the
+hub's rate divided by this one is the share of the stack's ceiling the hub's own work leaves.
+Run as its own process: ``python -m tests.bench.framework_relay PORT AGENTS``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+import msgspec
+import uvicorn
+from litestar import Litestar, WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+_decode = msgspec.json.decode
+_encode = msgspec.json.encode
+
+
+class Relay:
+    def __init__(self, agents: int) -> None:
+        self.agents: dict[int, WebSocket] = {}
+        self.count = agents
+        self.next_customer = itertools.count()
+        self.ids = itertools.count()
+
+    async def agent(self, socket: WebSocket, number: int) -> None:
+        await socket.accept()
+        self.agents[number] = socket
+        try:
+            while True:
+                await socket.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def customer(self, socket: WebSocket) -> None:
+        await socket.accept()
+        number = next(self.next_customer)
+        try:
+            while True:
+                frame = _decode(await socket.receive_text())
+                if frame.get("type") == "hello":
+                    await socket.send_text(_encode({"type": "welcome", "conversation_id": str(number),
+                                                    "token": "t", "history": []}).decode())
+                    continue
+                message_id = str(next(self.ids))
+                event = _encode({"type": "message", "id": message_id, "conversation_id": str(number),
+                                 "role": "customer", "text": frame["text"]}).decode()
+                await socket.send_text(event)
+                agent = self.agents.get(number % self.count)
+                if agent is not None:
+                    await agent.send_text(event)
+                await socket.send_text(_encode({"type": "ack", "client_id": frame["client_id"],
+                                                "id": message_id}).decode())
+        except WebSocketDisconnect:
+            pass
+
+
+def app(agents: int) -> Litestar:
+    relay = Relay(agents)
+
+    @websocket("/agent/{number:int}")
+    async def agent(socket: WebSocket, number: int) -> None:
+        await relay.agent(socket, number)
+
+    @websocket("/")
+    async def customer(socket: WebSocket) -> None:
+        await relay.customer(socket)
+
+    return Litestar([agent, customer])
+
+
+if __name__ == "__main__":
+    uvicorn.run(app(int(sys.argv[2])), host="127.0.0.1", port=int(sys.argv[1]), ws="websockets-sansio",
+                ws_max_size=64 * 1024, ws_per_message_deflate=False, log_level="warning", lifespan="off")
