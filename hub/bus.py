@@ -34,6 +34,7 @@ from hub.scripts import source
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], None]
+REPLY_TIMEOUT_S = 5.0
 
 
 class Bus:
@@ -115,8 +116,9 @@ class Bus:
                 publisher = self._publisher = self._publisher or await self._open_publisher()
                 commands = self._commands(batch)
                 await publisher.send_packed_command(publisher.pack_commands(commands), check_health=False)
-                for _ in commands:
-                    await publisher.read_response()
+                async with asyncio.timeout(REPLY_TIMEOUT_S):  # one deadline for the batch's replies
+                    for _ in commands:
+                        await publisher.read_response(timeout=math.inf)
                 return
             except (RedisConnectionError, RedisTimeoutError, OSError):
                 await self._close_publisher()

@@ -21,10 +21,6 @@ def _serve(args: argparse.Namespace) -> int:
 
     from hub.app import create_app
 
-    # The event loop shares the GIL with the SQLite thread; a short switch interval keeps the loop from
-    # waiting up to the default 5 ms each time it gives the GIL up for a system call.
-    sys.setswitchinterval(0.0005)
-
     # Chat frames are small: per-message compression costs more CPU than it saves bandwidth.
     uvicorn.run(create_app(Settings.from_env()), host=args.host, port=args.port, ws="websockets-sansio",
                 ws_max_size=64 * 1024, ws_per_message_deflate=False, log_level=args.log_level, lifespan="on")
