@@ -2,7 +2,8 @@
 
 200 customers and 20 agents, each customer's conversation assigned to an agent; an offered load of
 500 messages/s for 30 s gives the latency percentiles; rising steps find the highest rate sustained
-without errors, for the hub and for a bare ``websockets`` relay measured the same way in the same run.
+without errors, for the hub, for a bare ``websockets`` relay and for the same relay on the hub's web stack
+(litestar on uvicorn), all measured the same way in the same run.
 Results are merged into ``var/bench.json``.
 """
 
@@ -178,6 +179,7 @@ async def main(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         hub = await bench_hub(Path(tmp))
     relay = await bench_relay()
+    framework = await bench_relay("tests.bench.framework_relay", "litestar relay")
     steady = hub["steady"]
     figures = {
         "msg_path_p50_ms": steady["p50_ms"],
@@ -189,9 +191,12 @@ async def main(out: Path) -> None:
         "msgs_per_s": hub["best"],
         "bare_relay_msgs_per_s": relay["best"],
         "ratio_vs_bare_relay": round(hub["best"] / relay["best"], 3) if relay["best"] else None,
+        # The same relay on the hub's own web stack (litestar on uvicorn): what the framework costs by itself.
+        "framework_relay_msgs_per_s": framework["best"],
+        "ratio_vs_framework_relay": round(hub["best"] / framework["best"], 3) if framework["best"] else None,
         "msg_path_setup": {"customers": CUSTOMERS, "agents": AGENTS, "cores": os.cpu_count(),
                            "sustained_means": f"no errors, all acked and delivered, p99 <= {SUSTAINED_P99_MS} ms"},
-        "msg_path_steps": {"hub": hub["steps"], "relay": relay["steps"]},
+        "msg_path_steps": {"hub": hub["steps"], "relay": relay["steps"], "framework_relay": framework["steps"]},
     }
     merge(out, figures)
     print(json.dumps({k: v for k, v in figures.items() if k != "msg_path_steps"}, indent=2))
