@@ -42,6 +42,8 @@ class TextSocket(Protocol):
 
     async def send_text(self, data: str) -> None: ...
 
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
 
 class Connector(Protocol):
     channel: Channel

@@ -1,10 +1,13 @@
 """Events over Redis pub/sub, delivered to whichever process holds the interested websocket.
 
-One subscriber connection per process, read directly (no health-check or retry layers per event: under
-load it carries every event twice over, for the customer's socket and the agent's); after a loss, a new
-one subscribes to every channel again. Local handlers are plain callables that must not block (websocket
-handlers put the frame in their socket's outbox). A subscription is confirmed by Redis before
-``subscribe`` returns, so nothing published after it can be missed.
+One subscriber connection per process, read directly (no health-check or retry layers per event: it
+carries every event of every socket the process holds). Local handlers are plain callables that must not
+block (websocket handlers put the frame in their socket's outbox). A subscription is confirmed by Redis
+before ``subscribe`` returns, so nothing published after it can be missed.
+
+A connection that breaks, or stays silent past an unanswered ping, is replaced by a new one subscribed to
+every channel again, and every local handler gets ``RESYNC``: what was published in between is lost to
+them, so their sockets are closed and the clients catch up from the store.
 
 Publishes made in the same turn of the event loop leave together in one pipelined round trip on the
 publishing connection (under load, dozens of messages' events share it), in the order they were made;
@@ -29,18 +32,23 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hub import keys
+from hub.flow import RESYNC
 from hub.scripts import source
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], None]
 REPLY_TIMEOUT_S = 5.0
+KEEPALIVE_S = 15.0
 
 
 class Bus:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, keepalive_s: float = KEEPALIVE_S) -> None:
         self._redis = redis
         self._listener: AbstractConnection | None = None  # in subscribe mode; None while reconnecting
+        self._heard = 0  # replies read on the listener (a ping's answer among them)
+        self._keepalive_s = keepalive_s
+        self._watchdog: asyncio.Task[None] | None = None
         self._handlers: dict[str, set[Handler]] = defaultdict(set)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
@@ -54,6 +62,7 @@ class Bus:
     async def start(self) -> None:
         self._listener = await self._listen()
         self._reader = asyncio.create_task(self._read(), name="bus-reader")
+        self._watchdog = asyncio.create_task(self._watch(), name="bus-watchdog")
 
     async def _listen(self) -> AbstractConnection:
         """A new connection subscribed to every channel with a local handler (again, after a loss)."""
@@ -69,9 +78,10 @@ class Bus:
                 await listener.disconnect()
 
     async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.wait([self._reader], timeout=5)
+        for task in (self._watchdog, self._reader):
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task], timeout=5)
         await self._hang_up()
         await self._close_publisher()
 
@@ -189,8 +199,12 @@ class Bus:
                 if self._listener is None:
                     self._listener = await self._listen()
                     log.warning("bus: resubscribed to %d channels", len(self._handlers) + 1)
-                while True:
-                    self._dispatch(await self._listener.read_response(timeout=math.inf, push_request=True))
+                    self._resync()
+                listener = self._listener
+                while listener is self._listener:
+                    reply = await listener.read_response(timeout=math.inf, push_request=True)
+                    self._heard += 1
+                    self._dispatch(reply)
             except (RedisConnectionError, RedisTimeoutError, OSError):
                 log.warning("bus: Redis connection lost; resubscribing")
                 await self._hang_up()
@@ -199,6 +213,32 @@ class Bus:
                 log.exception("bus: reading events failed; resubscribing")
                 await self._hang_up()
                 await asyncio.sleep(0.5)
+
+    async def _watch(self) -> None:
+        """A listener that hears nothing, not even the answer to a ping, is dead though its socket looks
+        open (a half-open connection after a network failure, which would lose every event silently): it
+        is replaced, and every channel subscribed again."""
+        pinged = False
+        while True:
+            heard = self._heard
+            await asyncio.sleep(self._keepalive_s)
+            if self._heard != heard:
+                pinged = False
+            elif pinged:
+                log.warning("bus: Redis did not answer a ping in %.0f s; reconnecting", self._keepalive_s)
+                await self._hang_up()
+                pinged = False
+            else:
+                await self._command("PING")
+                pinged = True
+
+    def _resync(self) -> None:
+        for channel, handlers in list(self._handlers.items()):
+            for handler in tuple(handlers):
+                try:
+                    handler(RESYNC)
+                except Exception:
+                    log.exception("bus handler failed on %s", channel)
 
     @property
     def alive(self) -> bool:

@@ -13,6 +13,11 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
+# Given to every event handler when events may have been missed (the bus replaced its Redis connection): an
+# outbox then closes its socket with RESYNC_CLOSE, and the client reconnects and catches up from the store.
+RESYNC = '{"type":"resync"}'
+RESYNC_CLOSE = (1012, "events may have been missed; reconnect to catch up")
+
 
 async def close_all(*steps: Awaitable[object]) -> None:
     """Run every clean-up step, even when an earlier one fails (each failure is logged)."""
@@ -47,11 +52,14 @@ class Outbox:
     """Frames leave in the order they were pushed, written by one task, so sends never interleave.
 
     While ``held``, pushed frames wait behind whatever ``release`` puts first (a welcome frame must
-    precede the live events that arrived while it was being prepared).
+    precede the live events that arrived while it was being prepared). ``RESYNC`` closes the socket once
+    the frames before it are out.
     """
 
-    def __init__(self, send: Callable[[str], Awaitable[None]], limit: int = 1000) -> None:
+    def __init__(self, send: Callable[[str], Awaitable[None]], limit: int = 1000,
+                 close: Callable[[int, str], Awaitable[None]] | None = None) -> None:
         self._send = send
+        self._close = close
         self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=limit)
         self._held: list[str] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -65,7 +73,7 @@ class Outbox:
             self._held.append(frame)
             return
         try:
-            self._queue.put_nowait(frame)
+            self._queue.put_nowait(None if frame is RESYNC else frame)
         except asyncio.QueueFull:
             self.overflowed = True  # a client that reads nothing; the caller closes it
 
@@ -84,6 +92,11 @@ class Outbox:
             except Exception:  # the socket is gone; the reader side will notice and clean up
                 log.debug("outbox: send failed", exc_info=True)
                 return
+        if self._close is not None:  # RESYNC: the reader side sees the socket end and cleans up
+            try:
+                await self._close(*RESYNC_CLOSE)
+            except Exception:
+                log.debug("outbox: close failed", exc_info=True)
 
     async def close(self) -> None:
         if self._writer is None:

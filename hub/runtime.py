@@ -8,13 +8,10 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from bot import Bot, Policy
 from bot.handoff import DEFAULT_SENSITIVE
-from bot.llm import close_chat_model, make_chat_model
-from bot.writer import GroundedWriter
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus
 from hub.coord import Coordination
@@ -31,6 +28,11 @@ from hub.scripts import Scripts
 from hub.settings import Settings
 from hub.store import Store, open_store
 from hub.upkeep import Upkeep
+
+if TYPE_CHECKING:  # langchain loads only when an LLM is configured (it costs every start half a second)
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.writer import GroundedWriter
 
 log = logging.getLogger(__name__)
 STATS_DEBOUNCE_S = 0.25
@@ -86,6 +88,9 @@ class Runtime:
         s = self.settings
         if s.llm_kind is None:
             return None
+        from bot.llm import make_chat_model
+        from bot.writer import GroundedWriter
+
         self.chat_model = await asyncio.to_thread(
             make_chat_model, s.llm_kind, base_url=s.llm_base_url, api_key=s.llm_api_key, model=s.llm_model,
             model_path=s.llm_model_path, timeout_s=s.llm_timeout_s, max_tokens=s.llm_max_tokens,
@@ -101,11 +106,14 @@ class Runtime:
         if self._sweeper is not None:
             await stop_task(self._sweeper)
         if self._stats is not None:
+            self.pipeline.queue_changed.set()  # wakes the statistics pusher, which then sees it must stop
             await stop_task(self._stats)
         for task in self._background.values():
             await stop_task(task)
         await self.bus.stop()
         if self.chat_model is not None:
+            from bot.llm import close_chat_model
+
             await close_chat_model(self.chat_model)
         await self.coordination.stop()
         await self.store.close()

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 C = 10.0
 WEIGHT = 0.3
@@ -26,6 +29,8 @@ class ArticleClassifier:
         sizes = sorted(Counter(article_ids).values())
         if len(self.labels) < 2 or sizes[len(sizes) // 2] < MIN_QUESTIONS:
             return
+        from sklearn.linear_model import LogisticRegression  # loaded on first fit: a second off every start
+
         index = {label: number for number, label in enumerate(self.labels)}
         model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")  # no prior for big articles
         with warnings.catch_warnings():

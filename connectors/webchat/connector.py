@@ -78,7 +78,8 @@ class WebchatConnector:
 
     async def serve(self, socket: TextSocket) -> None:
         """Run one customer's socket until it closes (the socket's receive raises)."""
-        conn = _Connection(Outbox(socket.send_text), TokenBucket(self._limits.rate_per_s, self._limits.burst))
+        outbox = Outbox(socket.send_text, close=socket.close)
+        conn = _Connection(outbox, TokenBucket(self._limits.rate_per_s, self._limits.burst))
         conn.outbox.start()
         try:
             while not conn.outbox.overflowed:

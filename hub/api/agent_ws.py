@@ -161,7 +161,7 @@ async def agent_socket(socket: WebSocket, token: str | None = None) -> None:
         await socket.send_text(_frame(type="error", code=exc.code, detail=exc.detail))
         await socket.close(code=4401)
         return
-    outbox = Outbox(socket.send_text)
+    outbox = Outbox(socket.send_text, close=socket.close)
     outbox.start()
     feed = AgentFeed(runtime.pipeline, user, outbox)
     presence = await runtime.pipeline.presence.join(user.id)

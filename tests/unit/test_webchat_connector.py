@@ -28,6 +28,9 @@ class MemorySocket:
     async def send_text(self, data: str) -> None:
         await self.sent.put(json.loads(data))
 
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self.incoming.put(None)
+
 
 class FlakyHub:
     """Watching fails the first time (as when Redis does not confirm in time), then works."""
