@@ -73,9 +73,7 @@ class Bus:
 
     async def _hang_up(self) -> None:
         listener, self._listener = self._listener, None
-        if listener is not None:
-            with contextlib.suppress(Exception):
-                await listener.disconnect()
+        await _drop(listener)
 
     async def stop(self) -> None:
         for task in (self._watchdog, self._reader):
@@ -144,16 +142,13 @@ class Bus:
             await publisher.send_command("SCRIPT", "LOAD", self._if_waiting, check_health=False)
             self._if_waiting_sha = str(await publisher.read_response())
         except BaseException:
-            with contextlib.suppress(Exception):
-                await publisher.disconnect()
+            await _drop(publisher)
             raise
         return publisher
 
     async def _close_publisher(self) -> None:
         publisher, self._publisher = self._publisher, None
-        if publisher is not None:
-            with contextlib.suppress(Exception):
-                await publisher.disconnect()
+        await _drop(publisher)
 
     def _commands(self, batch: list[tuple[list[str], str, str | None]]) -> list[tuple[str | int, ...]]:
         commands: list[tuple[str | int, ...]] = []
@@ -259,3 +254,8 @@ class Bus:
                 if not future.done():
                     future.set_result(None)
 
+
+async def _drop(connection: AbstractConnection | None) -> None:
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            await connection.disconnect()

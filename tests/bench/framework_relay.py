@@ -11,13 +11,11 @@ from __future__ import annotations
 import itertools
 import sys
 
-import msgspec
 import uvicorn
 from litestar import Litestar, WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-_decode = msgspec.json.decode
-_encode = msgspec.json.encode
+from tests.bench.relay import Frames
 
 
 class Relay:
@@ -25,7 +23,7 @@ class Relay:
         self.agents: dict[int, WebSocket] = {}
         self.count = agents
         self.next_customer = itertools.count()
-        self.ids = itertools.count()
+        self.frames = Frames()
 
     async def agent(self, socket: WebSocket, number: int) -> None:
         await socket.accept()
@@ -41,20 +39,13 @@ class Relay:
         number = next(self.next_customer)
         try:
             while True:
-                frame = _decode(await socket.receive_text())
-                if frame.get("type") == "hello":
-                    await socket.send_text(_encode({"type": "welcome", "conversation_id": str(number),
-                                                    "token": "t", "history": []}).decode())
-                    continue
-                message_id = str(next(self.ids))
-                event = _encode({"type": "message", "id": message_id, "conversation_id": str(number),
-                                 "role": "customer", "text": frame["text"]}).decode()
-                await socket.send_text(event)
+                back, onward = self.frames.answer(number, await socket.receive_text())
                 agent = self.agents.get(number % self.count)
-                if agent is not None:
-                    await agent.send_text(event)
-                await socket.send_text(_encode({"type": "ack", "client_id": frame["client_id"],
-                                                "id": message_id}).decode())
+                await socket.send_text(back[0])
+                if onward is not None and agent is not None:
+                    await agent.send_text(onward)
+                for frame in back[1:]:
+                    await socket.send_text(frame)
         except WebSocketDisconnect:
             pass
 

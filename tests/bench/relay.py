@@ -18,12 +18,30 @@ _decode = msgspec.json.decode
 _encode = msgspec.json.encode
 
 
+class Frames:
+    """What a relay answers, in the hub's protocol, with nothing behind it: customer ``number``'s frame
+    ``raw`` gives the frames back to the customer, and the one for its agent (None after a hello)."""
+
+    def __init__(self) -> None:
+        self.ids = itertools.count()
+
+    def answer(self, number: int, raw: str | bytes) -> tuple[list[str], str | None]:
+        frame = _decode(raw)
+        if frame.get("type") == "hello":
+            return [_encode({"type": "welcome", "conversation_id": str(number), "token": "t",
+                             "history": []}).decode()], None
+        message_id = str(next(self.ids))
+        event = _encode({"type": "message", "id": message_id, "conversation_id": str(number),
+                         "role": "customer", "text": frame["text"]}).decode()
+        return [event, _encode({"type": "ack", "client_id": frame["client_id"], "id": message_id}).decode()], event
+
+
 class Relay:
     def __init__(self, agents: int) -> None:
         self.agents: dict[int, ServerConnection] = {}
         self.count = agents
         self.next_customer = itertools.count()
-        self.ids = itertools.count()
+        self.frames = Frames()
 
     async def handle(self, ws: ServerConnection) -> None:
         if ws.request is not None and ws.request.path.startswith("/agent/"):
@@ -32,19 +50,13 @@ class Relay:
             return
         number = next(self.next_customer)
         async for raw in ws:
-            frame = _decode(raw)
-            if frame.get("type") == "hello":
-                await ws.send(_encode({"type": "welcome", "conversation_id": str(number), "token": "t",
-                                       "history": []}).decode())
-                continue
-            message_id = str(next(self.ids))
-            event = _encode({"type": "message", "id": message_id, "conversation_id": str(number),
-                             "role": "customer", "text": frame["text"]}).decode()
-            await ws.send(event)
+            back, onward = self.frames.answer(number, raw)
             agent = self.agents.get(number % self.count)
-            if agent is not None:
-                await agent.send(event)
-            await ws.send(_encode({"type": "ack", "client_id": frame["client_id"], "id": message_id}).decode())
+            await ws.send(back[0])
+            if onward is not None and agent is not None:
+                await agent.send(onward)
+            for frame in back[1:]:
+                await ws.send(frame)
 
 
 async def main(port: int, agents: int) -> None:
