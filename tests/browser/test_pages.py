@@ -247,6 +247,41 @@ def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServ
             restarted.stop()
 
 
+def test_both_pages_catch_up_when_the_hub_may_have_missed_events(browser: Browser, hub: HubServer) -> None:
+    """The hub's event connection to Redis is cut: it closes its sockets (1012); both pages come back on
+    their own, show what was sent meanwhile exactly once, and the chat goes on."""
+    import redis
+
+    errors: list[str] = []
+    viewport = {"width": 1000, "height": 700}
+    (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
+    try:
+        box = store.get_by_label("Your message")
+        box.fill("I want to talk to a person")
+        box.press("Enter")
+        console.locator(".offer").get_by_role("button", name="Accept").click()
+        log = console.get_by_role("log")
+        expect(log.locator(".msg.customer")).to_have_count(1)
+
+        with redis.Redis(unix_socket_path=str(hub.data_dir / "redis" / "redis.sock")) as direct:
+            assert direct.client_kill_filter(_type="pubsub") == 1
+        expect(console.locator("#conn")).to_have_text(re.compile("reconnecting"))
+        expect(store.get_by_role("status").filter(has_text="reconnecting")).to_be_visible()
+        console.get_by_label("Reply").fill("Sent while the hub was reconnecting.")
+        console.get_by_role("button", name="Send").click()
+        expect(console.locator("#conn")).to_have_text("Connected", timeout=15_000)
+        expect(store.locator(".msg.agent")).to_have_text([re.compile("Sent while the hub was reconnecting.")])
+        expect(log.locator(".msg.agent")).to_have_count(1)
+        box.fill("got it")
+        box.press("Enter")
+        expect(log.locator(".msg.customer")).to_have_count(2, timeout=15_000)
+        expect(store.locator(".msg.customer")).to_have_count(2)
+        assert errors == []
+    finally:
+        agent_ctx.close()
+        customer_ctx.close()
+
+
 HOURS_ANSWER = "We are open 9:00-18:00, Monday to Friday."
 
 
