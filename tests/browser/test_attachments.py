@@ -15,7 +15,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_pages import _console_and_widget
+from tests.browser.test_pages import _console_and_widget, _handed_to_the_agent
 
 expect.set_options(timeout=10_000)
 
@@ -39,9 +39,7 @@ def test_a_customer_sends_a_picture_the_agent_sees(browser: Browser, hub: HubSer
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors,
                                                                     {"width": 1000, "height": 760})
     try:
-        store.get_by_label("Your message").fill("a person please, I have a receipt")
-        store.get_by_label("Your message").press("Enter")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
+        _handed_to_the_agent(console, store, "a person please, I have a receipt")
 
         with store.expect_file_chooser() as chooser:
             store.get_by_role("button", name="Attach a picture or file").click()

@@ -14,7 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import Browser, expect
 
 from tests.browser.staff import sign_in
-from tests.browser.test_pages import HOURS_ANSWER, _console_and_widget, _publish_hours
+from tests.browser.test_pages import HOURS_ANSWER, _console_and_widget, _handed_to_the_agent, _publish_hours
 
 expect.set_options(timeout=10_000)
 
@@ -50,9 +50,7 @@ def test_the_agent_searches_the_knowledge_base(browser: Browser, hub: HubServer,
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors,
                                                                     {"width": 1000, "height": 760})
     try:
-        store.get_by_label("Your message").fill("a person please")
-        store.get_by_label("Your message").press("Enter")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
+        _handed_to_the_agent(console, store, "a person please")
         assist = console.get_by_role("region", name="Suggested replies")
         expect(assist).to_contain_text("No suggestions for the customer's last message")
 

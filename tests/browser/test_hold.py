@@ -13,7 +13,7 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_pages import _console_and_widget
+from tests.browser.test_pages import _console_and_widget, _handed_to_the_agent
 
 expect.set_options(timeout=10_000)
 
@@ -23,9 +23,7 @@ def test_an_agent_holds_the_customer_and_comes_back(browser: Browser, hub: HubSe
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors,
                                                                     {"width": 1000, "height": 760})
     try:
-        store.get_by_label("Your message").fill("a person please, about my order")
-        store.get_by_label("Your message").press("Enter")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
+        _handed_to_the_agent(console, store, "a person please, about my order")
         hold = console.get_by_role("button", name="Hold", exact=True)
         expect(hold).to_be_enabled()
 

@@ -74,6 +74,14 @@ def _console_and_widget(browser: Browser, hub: HubServer, errors: list[str], cus
     return (agent_ctx, customer_ctx), console, store
 
 
+def _handed_to_the_agent(console: Page, store: Page, text: str) -> None:
+    """The customer asks for a person in the widget; the agent accepts the offer in the console."""
+    box = store.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+    console.locator(".offer").get_by_role("button", name="Accept").click()
+
+
 def test_customer_and_agent_chat(browser: Browser, hub: HubServer, shots: Path) -> None:
     errors: list[str] = []
     agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
@@ -213,10 +221,8 @@ def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServ
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
     restarted: HubServer | None = None
     try:
+        _handed_to_the_agent(console, store, "I want to talk to a person")
         box = store.get_by_label("Your message")
-        box.fill("I want to talk to a person")
-        box.press("Enter")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
         log = console.get_by_role("log")
         expect(log.locator(".msg.customer")).to_have_count(1)
 
@@ -256,10 +262,8 @@ def test_both_pages_catch_up_when_the_hub_may_have_missed_events(browser: Browse
     viewport = {"width": 1000, "height": 700}
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
     try:
+        _handed_to_the_agent(console, store, "I want to talk to a person")
         box = store.get_by_label("Your message")
-        box.fill("I want to talk to a person")
-        box.press("Enter")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
         log = console.get_by_role("log")
         expect(log.locator(".msg.customer")).to_have_count(1)
 
