@@ -25,6 +25,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
@@ -42,6 +43,63 @@ REPLY_TIMEOUT_S = 5.0
 KEEPALIVE_S = 15.0
 
 
+class EventBus(Protocol):
+    """What the pipeline publishes events on and sockets follow them by: ``Bus`` (Redis pub/sub, for
+    processes that share a Redis) or ``LocalBus`` (one process with a private Redis)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish_many(self, channels: list[str], data: str, if_waiting: str | None = None) -> None: ...
+    async def subscribe(self, channel: str, handler: Handler) -> None: ...
+    async def unsubscribe(self, channel: str, handler: Handler) -> None: ...
+    async def listeners(self, channel: str) -> int: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+
+class Handlers:
+    """This process's handlers, by channel. A handler that raises is logged and the others still run."""
+
+    def __init__(self) -> None:
+        self._by_channel: dict[str, set[Handler]] = defaultdict(set)
+
+    def add(self, channel: str, handler: Handler) -> bool:
+        """True for the channel's first handler."""
+        first = not self._by_channel[channel]
+        self._by_channel[channel].add(handler)
+        return first
+
+    def remove(self, channel: str, handler: Handler) -> bool:
+        """True when the channel's last handler went."""
+        handlers = self._by_channel.get(channel)
+        if handlers is None:
+            return False
+        handlers.discard(handler)
+        if handlers:
+            return False
+        del self._by_channel[channel]
+        return True
+
+    def channels(self) -> list[str]:
+        return list(self._by_channel)
+
+    def count(self, channel: str) -> int:
+        return len(self._by_channel.get(channel, ()))
+
+    def deliver(self, channel: str, data: str) -> None:
+        for handler in tuple(self._by_channel.get(channel, ())):
+            try:
+                handler(data)
+            except Exception:
+                log.exception("bus handler failed on %s", channel)
+
+    def resync(self) -> None:
+        """Every handler hears that events may have been missed."""
+        for channel in self.channels():
+            self.deliver(channel, RESYNC)
+
+
 class Bus:
     def __init__(self, redis: Redis, keepalive_s: float = KEEPALIVE_S) -> None:
         self._redis = redis
@@ -49,7 +107,7 @@ class Bus:
         self._heard = 0  # replies read on the listener (a ping's answer among them)
         self._keepalive_s = keepalive_s
         self._watchdog: asyncio.Task[None] | None = None
-        self._handlers: dict[str, set[Handler]] = defaultdict(set)
+        self._handlers = Handlers()
         self._confirmations: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
         self._publisher: AbstractConnection | None = None  # made on first need, again after a failure
@@ -68,7 +126,8 @@ class Bus:
         """A new connection subscribed to every channel with a local handler (again, after a loss)."""
         connection = self._redis.connection_pool.make_connection()
         await connection.connect()
-        await connection.send_command("SUBSCRIBE", keys.BROADCAST_EVENTS, *self._handlers, check_health=False)
+        await connection.send_command("SUBSCRIBE", keys.BROADCAST_EVENTS, *self._handlers.channels(),
+                                      check_health=False)
         return connection
 
     async def _hang_up(self) -> None:
@@ -160,9 +219,7 @@ class Bus:
         return commands
 
     async def subscribe(self, channel: str, handler: Handler) -> None:
-        first = not self._handlers[channel]
-        self._handlers[channel].add(handler)
-        if first:
+        if self._handlers.add(channel, handler):
             confirmed = asyncio.get_running_loop().create_future()
             self._confirmations[channel].append(confirmed)
             try:
@@ -173,13 +230,13 @@ class Bus:
                 raise
 
     async def unsubscribe(self, channel: str, handler: Handler) -> None:
-        handlers = self._handlers.get(channel)
-        if handlers is None:
-            return
-        handlers.discard(handler)
-        if not handlers:
-            del self._handlers[channel]
+        if self._handlers.remove(channel, handler):
             await self._command("UNSUBSCRIBE", channel)
+
+    async def listeners(self, channel: str) -> int:
+        """Sockets following ``channel`` in every process (as Redis counts subscribed connections)."""
+        [(_, count)] = await self._redis.pubsub_numsub(channel)
+        return int(count)
 
     async def _command(self, *args: str) -> None:
         """To the subscribed connection; while it is being replaced, the new one subscribes to what
@@ -193,8 +250,8 @@ class Bus:
             try:
                 if self._listener is None:
                     self._listener = await self._listen()
-                    log.warning("bus: resubscribed to %d channels", len(self._handlers) + 1)
-                    self._resync()
+                    log.warning("bus: resubscribed to %d channels", len(self._handlers.channels()) + 1)
+                    self._handlers.resync()
                 listener = self._listener
                 while listener is self._listener:
                     reply = await listener.read_response(timeout=math.inf, push_request=True)
@@ -227,14 +284,6 @@ class Bus:
                 await self._command("PING")
                 pinged = True
 
-    def _resync(self) -> None:
-        for channel, handlers in list(self._handlers.items()):
-            for handler in tuple(handlers):
-                try:
-                    handler(RESYNC)
-                except Exception:
-                    log.exception("bus handler failed on %s", channel)
-
     @property
     def alive(self) -> bool:
         """The reader runs: events published anywhere reach this process's sockets."""
@@ -244,11 +293,7 @@ class Bus:
         """A reply in subscribe mode: ``[message, channel, data]``, ``[subscribe, channel, count]``, …"""
         kind, channel = reply[0], reply[1]
         if kind == "message":
-            for handler in tuple(self._handlers.get(channel, ())):
-                try:
-                    handler(reply[2])
-                except Exception:
-                    log.exception("bus handler failed on %s", channel)
+            self._handlers.deliver(channel, reply[2])
         elif kind == "subscribe":
             for future in self._confirmations.pop(channel, []):
                 if not future.done():

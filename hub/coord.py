@@ -19,6 +19,11 @@ class Coordination:
         self._url = settings.redis_url
         self.redis: Redis | None = None
 
+    @property
+    def embedded(self) -> bool:
+        """Redis is this process's own server, which no other process can reach."""
+        return self._embedded is not None
+
     async def start(self) -> Redis:
         if self._embedded is not None:
             self._embedded.start()

@@ -23,7 +23,7 @@ from hub.assisting import Assisting
 from hub.attachments import Attachments
 from hub.auth import customer_token, token_fingerprint
 from hub.bot_turns import BotTurns
-from hub.bus import Bus
+from hub.bus import EventBus
 from hub.desk import Desk
 from hub.envelopes import (
     AgentStateEvent,
@@ -85,7 +85,7 @@ def ms(moment: datetime) -> int:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, store: Store, router: Router, bus: Bus, bot: Bot,
+    def __init__(self, settings: Settings, store: Store, router: Router, bus: EventBus, bot: Bot,
                  presence: Presence, assistant: Assistant | None = None) -> None:
         self.settings = settings
         self.store = store

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from bot import Bot, Policy
 from bot.handoff import DEFAULT_SENSITIVE
 from hub.auth import Tokens, hash_password, load_secret
-from hub.bus import Bus
+from hub.bus import Bus, EventBus
 from hub.coord import Coordination
 from hub.ids import new_id
 from hub.kb_index import LiveKnowledge
 from hub.library import Library
+from hub.local_bus import LocalBus
 from hub.models import User, UserRole, utcnow
 from hub.pipeline import Pipeline
 from hub.presence import Presence
@@ -66,7 +67,8 @@ class Runtime:
         redis = await self.coordination.start()
         scripts = self.scripts = Scripts(redis)
         self.limiter = RateLimiter(scripts)
-        self.bus = Bus(redis)
+        # A private embedded Redis has no other process behind it: events stay in this one.
+        self.bus: EventBus = LocalBus(redis) if self.coordination.embedded else Bus(redis)
         await self.bus.start()
         router = Router(redis, scripts, self.settings.offer_timeout_s)
         self.knowledge = LiveKnowledge(self.settings, self.store, redis)
@@ -157,7 +159,7 @@ class Runtime:
             changed.clear()
             try:
                 assert self.coordination.redis is not None
-                await self.pipeline.wallboard.push(self.coordination.redis)
+                await self.pipeline.wallboard.push(self.coordination.redis, self.bus)
             except Exception:
                 log.exception("queue statistics: push failed; retrying on the next change")
 

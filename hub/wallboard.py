@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from hub import keys
+from hub.bus import EventBus
 from hub.models import AgentState, UserRole, utcnow
 from hub.routing import Router
 from hub.routing.queues import memberships
@@ -73,16 +74,15 @@ class Wallboard:
                 free[queue_id] = free.get(queue_id, 0) + max(0, load[1] - load[0])
         return free
 
-    async def push(self, redis: Any) -> bool:
+    async def push(self, redis: Any, bus: EventBus) -> bool:
         """Publish the figures to supervisors' sockets if they changed since any process last did (and only
         while a supervisor's socket is open somewhere: the day's scan is not free)."""
-        [(_, listeners)] = await redis.pubsub_numsub(keys.SUPERVISOR_EVENTS)
-        if not listeners:
+        if not await bus.listeners(keys.SUPERVISOR_EVENTS):
             return False
         data = msgspec.json.encode(QueueStatsEvent(queues=await self.stats())).decode()
         if await redis.set(keys.LAST_STATS, data, get=True, ex=3600) == data:
             return False
-        await redis.publish(keys.SUPERVISOR_EVENTS, data)
+        await bus.publish_many([keys.SUPERVISOR_EVENTS], data)
         return True
 
     async def stats(self) -> list[QueueStats]:

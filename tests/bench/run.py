@@ -1,7 +1,8 @@
 """``make bench``: the message path (customer send → agent receive) over real websockets.
 
 200 customers and 20 agents, each customer's conversation assigned to an agent; an offered load of
-500 messages/s for 30 s gives the latency percentiles; rising steps, then bisection, find the highest
+500 messages/s for 30 s gives the latency percentiles and the server's CPU per message (process, threads and
+the embedded redis-server); rising steps, then bisection, find the highest
 rate sustained without errors, for the hub, for a bare ``websockets`` relay and for the same relay on the
 hub's web stack (litestar on uvicorn), all measured the same way in the same run.
 Results are merged into ``var/bench.json``.
@@ -26,6 +27,7 @@ from hub.auth import hash_password
 from hub.ids import new_id
 from hub.models import User, UserRole, utcnow
 from hub.store.sqlite import SQLiteStore
+from tests.bench.cpu import tree_cpu_s
 from tests.bench.load import Tally, offer_load, percentile, read_agent, read_customer
 from tests.bench.output import merge, run_async
 from tests.support.hub import ROOT, HubServer, free_port
@@ -148,14 +150,16 @@ async def _ramp(customers: list[ClientConnection], tally: Tally, label: str) -> 
     return best, steps
 
 
-async def _run_clients(agents, customers, steady: bool, label: str) -> dict:
+async def _run_clients(agents, customers, server_pid: int, label: str) -> dict:
     tally = Tally()
     readers = [asyncio.create_task(read_agent(ws, tally)) for ws in agents]
     readers += [asyncio.create_task(read_customer(ws, tally)) for ws in customers]
     result: dict = {}
-    if steady:
-        result["steady"] = await _measure(customers, tally, STEADY_RATE, STEADY_SECONDS)
-        print(f"  {label} steady → {result['steady']}", flush=True)
+    used = tree_cpu_s(server_pid)
+    steady = result["steady"] = await _measure(customers, tally, STEADY_RATE, STEADY_SECONDS)
+    used = tree_cpu_s(server_pid) - used
+    steady["server_cpu_us_per_msg"] = round(used / steady["delivered"] * 1e6, 1) if steady["delivered"] else None
+    print(f"  {label} steady → {steady}", flush=True)
     result["best"], result["steps"] = await _ramp(customers, tally, label)
     for ws in [*agents, *customers]:
         await ws.close()
@@ -169,11 +173,13 @@ async def bench_hub(work: Path) -> dict:
     data.mkdir()
     await _make_agents(data)
     env = {"HUB_AGENT_CAPACITY": str(CUSTOMERS // AGENTS), "HUB_WS_RATE_PER_S": "100000", "HUB_WS_BURST": "100000",
-           "HUB_LOGIN_ATTEMPTS_PER_MIN": "1000"}
+           "HUB_LOGIN_ATTEMPTS_PER_MIN": "1000",
+           "HUB_SWEEP_INTERVAL_S": "1.0"}  # the product's default (tests sweep five times as often, to be quick)
     with HubServer(data, env=env) as hub:
         agents, customers = await _hub_clients(hub)
         await _drain_customers(customers)
-        return await _run_clients(agents, customers, steady=True, label="hub")
+        assert hub.process is not None
+        return await _run_clients(agents, customers, hub.process.pid, label="hub")
 
 
 async def bench_relay(module: str = "tests.bench.relay", label: str = "relay") -> dict:
@@ -187,10 +193,14 @@ async def bench_relay(module: str = "tests.bench.relay", label: str = "relay") -
                 break
             except OSError:
                 await asyncio.sleep(0.1)
-        return await _run_clients(agents, customers, steady=False, label=label)
+        return await _run_clients(agents, customers, relay.pid, label=label)
     finally:
         relay.terminate()
         relay.wait(timeout=10)
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return round(part / whole, 3) if part and whole else None
 
 
 async def main(out: Path) -> None:
@@ -212,6 +222,12 @@ async def main(out: Path) -> None:
         # The same relay on the hub's own web stack (litestar on uvicorn): what the framework costs by itself.
         "framework_relay_msgs_per_s": framework["best"],
         "ratio_vs_framework_relay": round(hub["best"] / framework["best"], 3) if framework["best"] else None,
+        # CPU per message at the steady rate (server process, threads and children), and the relay's share of
+        # the hub's: steadier than the rate ratio, which the load generator's core share on a small machine bends.
+        "hub_cpu_us_per_msg": steady["server_cpu_us_per_msg"],
+        "bare_relay_cpu_us_per_msg": relay["steady"]["server_cpu_us_per_msg"],
+        "framework_relay_cpu_us_per_msg": framework["steady"]["server_cpu_us_per_msg"],
+        "cpu_ratio_vs_bare_relay": _share(relay["steady"]["server_cpu_us_per_msg"], steady["server_cpu_us_per_msg"]),
         "msg_path_setup": {"customers": CUSTOMERS, "agents": AGENTS, "cores": os.cpu_count(),
                            "sustained_means": f"no errors, all acked and delivered, p99 <= {SUSTAINED_P99_MS} ms"},
         "msg_path_steps": {"hub": hub["steps"], "relay": relay["steps"], "framework_relay": framework["steps"]},

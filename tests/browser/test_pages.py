@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 
-from tests.support.hub import HubServer
+from tests.support.hub import HubServer, hub_on_own_redis
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -253,11 +254,14 @@ def test_both_pages_reconnect_after_a_hub_restart(browser: Browser, hub: HubServ
             restarted.stop()
 
 
-def test_both_pages_catch_up_when_the_hub_may_have_missed_events(browser: Browser, hub: HubServer) -> None:
+def test_both_pages_catch_up_when_the_hub_may_have_missed_events(browser: Browser, tmp_path: Path) -> None:
     """The hub's event connection to Redis is cut: it closes its sockets (1012); both pages come back on
     their own, show what was sent meanwhile exactly once, and the chat goes on."""
-    import redis
+    with hub_on_own_redis(tmp_path) as hub:
+        _catch_up_after_missed_events(browser, hub, redis.Redis.from_url(hub.env["HUB_REDIS_URL"]))
 
+
+def _catch_up_after_missed_events(browser: Browser, hub: HubServer, direct: redis.Redis) -> None:
     errors: list[str] = []
     viewport = {"width": 1000, "height": 700}
     (agent_ctx, customer_ctx), console, store = _console_and_widget(browser, hub, errors, viewport)
@@ -267,7 +271,7 @@ def test_both_pages_catch_up_when_the_hub_may_have_missed_events(browser: Browse
         log = console.get_by_role("log")
         expect(log.locator(".msg.customer")).to_have_count(1)
 
-        with redis.Redis(unix_socket_path=str(hub.data_dir / "redis" / "redis.sock")) as direct:
+        with direct:
             assert direct.client_kill_filter(_type="pubsub") == 1
         expect(console.locator("#conn")).to_have_text(re.compile("reconnecting"))
         expect(store.get_by_role("status").filter(has_text="reconnecting")).to_be_visible()

@@ -4,13 +4,22 @@ sockets are closed with 1012, and their clients catch up from the store when the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.clients import Agent, Customer, FrameReader
-from tests.support.hub import HubServer
+from tests.support.hub import HubServer, hub_on_own_redis
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubServer]:
+    """Events go through Redis pub/sub only when Redis is not the hub's private embedded one."""
+    with hub_on_own_redis(tmp_path, env={"HUB_OFFER_TIMEOUT_S": "3"}) as server:
+        yield server
 
 
 async def _closed_with(client: FrameReader) -> int | None:
@@ -28,7 +37,7 @@ async def test_sockets_that_may_have_missed_events_are_closed_and_their_clients_
     conversation_id = await agent.accept_next_offer()
     await customer.next("status", where=lambda f: f["state"] == "assigned")
 
-    redis = Redis(unix_socket_path=str(hub.data_dir / "redis" / "redis.sock"), decode_responses=True)
+    redis = Redis.from_url(hub.env["HUB_REDIS_URL"], decode_responses=True)
     try:
         assert await redis.client_kill_filter(_type="pubsub") == 1  # the hub's event connection
         assert (await agent.reply(conversation_id, "sorry, let me check")).status_code == 201

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -97,3 +99,14 @@ class HubServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def hub_on_own_redis(work_dir: Path, env: dict[str, str] | None = None) -> Iterator[HubServer]:
+    """A hub whose Redis is a server it reaches by ``HUB_REDIS_URL``, as in a scaled deployment: its events
+    then go through Redis pub/sub (on its private embedded Redis they stay in the process)."""
+    from hub.redis_server import EmbeddedRedis
+
+    with EmbeddedRedis(work_dir / "redis-server") as redis, \
+            HubServer(work_dir / "hub", env={"HUB_REDIS_URL": redis.url, **(env or {})}) as hub:
+        yield hub
