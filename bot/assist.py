@@ -20,6 +20,11 @@ class Assistant:
         self.writer = writer
         self.limit = limit
 
+    @property
+    def idle(self) -> bool:
+        """Nothing to suggest from (no live article, so no draft either)."""
+        return self.knowledge is None or not self.knowledge.size
+
     async def assist(self, text: str, channel: Channel) -> Assistance:
         if self.knowledge is None:
             return Assistance()

@@ -21,6 +21,11 @@ REPHRASE_TEXT = {
 
 
 class KnowledgeSource(Protocol):
+    @property
+    def size(self) -> int:
+        """Live articles (with none, every search finds nothing)."""
+        ...
+
     async def search(self, text: str, channel: Channel) -> Found: ...
 
 

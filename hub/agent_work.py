@@ -57,7 +57,8 @@ class AgentWork:
         await p.publish(event, conversation.id, user.id)  # the agent's sockets start following it
         await p.outbound.assigned(conversation, await p.name_of(user.id))
         p.queue_changed.set()
-        p.assisting.later(p.assisting.on_accept(user.id, conversation))
+        if p.assisting.active:
+            p.assisting.later(p.assisting.on_accept(user.id, conversation))
         return conversation
 
     async def decline(self, user: User, conversation_id: str) -> None:

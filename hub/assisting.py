@@ -25,6 +25,11 @@ class Assisting:
         self.assistant = assistant
         self._background: set[asyncio.Task[None]] = set()
 
+    @property
+    def active(self) -> bool:
+        """There is something to suggest from (with an empty knowledge base, no task is made per message)."""
+        return not self.assistant.idle
+
     def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run work that must not delay the customer's ack; its failure is logged, never raised."""
         task = asyncio.create_task(work)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class Outbox:
                  close: Callable[[int, str], Awaitable[None]] | None = None) -> None:
         self._send = send
         self._close = close
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=limit)
+        self._frames: deque[str | None] = deque()  # None: close (RESYNC)
+        self._limit = limit
+        self._idle: asyncio.Future[None] | None = None  # the writer waits on it when nothing is left to send
         self._held: list[str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self.overflowed = False
@@ -72,10 +75,13 @@ class Outbox:
         if self._held is not None:
             self._held.append(frame)
             return
-        try:
-            self._queue.put_nowait(None if frame is RESYNC else frame)
-        except asyncio.QueueFull:
+        if len(self._frames) >= self._limit:
             self.overflowed = True  # a client that reads nothing; the caller closes it
+            return
+        self._frames.append(None if frame is RESYNC else frame)
+        idle, self._idle = self._idle, None
+        if idle is not None and not idle.done():
+            idle.set_result(None)
 
     def hold(self) -> None:
         self._held = []
@@ -85,8 +91,14 @@ class Outbox:
         for frame in (*first, *held):
             self.push(frame)
 
+    async def _next(self) -> str | None:
+        while not self._frames:
+            self._idle = asyncio.get_running_loop().create_future()
+            await self._idle
+        return self._frames.popleft()
+
     async def _write(self) -> None:
-        while (frame := await self._queue.get()) is not None:
+        while (frame := await self._next()) is not None:
             try:
                 await self._send(frame)
             except Exception:  # the socket is gone; the reader side will notice and clean up

@@ -264,7 +264,7 @@ class Pipeline:
                 await self.outbound.unreadable(conversation)
             elif conversation.state is S.BOT:
                 await self._ask_bot(conversation, stored)
-            elif conversation.state is S.ASSIGNED and conversation.agent_id:
+            elif conversation.state is S.ASSIGNED and conversation.agent_id and self.assisting.active:
                 self.assisting.later(self.assisting.push(conversation.agent_id, conversation, stored))
         else:
             await self._resume_turn(stored)

@@ -38,6 +38,10 @@ class Source:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
 
+    @property
+    def size(self) -> int:
+        return self.retriever.size
+
     async def search(self, text: str, channel: Channel) -> Found:
         return self.retriever.search(text, channel)
 

@@ -130,6 +130,7 @@ async def test_an_unreachable_endpoint_gives_none() -> None:
 class Static:
     def __init__(self, found: Found) -> None:
         self.found = found
+        self.size = len(found.suggestions)
 
     async def search(self, text: str, channel: Channel) -> Found:
         return self.found
