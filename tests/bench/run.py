@@ -1,10 +1,10 @@
 """``make bench``: the message path (customer send → agent receive) over real websockets.
 
 200 customers and 20 agents, each customer's conversation assigned to an agent; an offered load of
-500 messages/s for 30 s gives the latency percentiles and the server's CPU per message (process, threads and
-the embedded redis-server); rising steps, then bisection, find the highest
-rate sustained without errors, for the hub, for a bare ``websockets`` relay and for the same relay on the
-hub's web stack (litestar on uvicorn), all measured the same way in the same run.
+500 messages/s for 30 s gives the latency percentiles and the server's CPU per message (process, threads
+and the embedded redis-server); rising steps, then bisection, find the highest rate sustained without
+errors. All of it for the hub, for a bare ``websockets`` relay and for the same relay on the hub's web stack
+(litestar on uvicorn), measured the same way in the same run.
 Results are merged into ``var/bench.json``.
 """
 
