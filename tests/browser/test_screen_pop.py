@@ -38,34 +38,39 @@ async def _earlier_conversation(hub: HubServer) -> str:
         codes = [{"code": "refund", "label": "Refund"}]
         (await http.put("/api/desk/wrap-up-codes", json=codes,
                         headers={"authorization": f"Bearer {token}"})).raise_for_status()
-    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
-    await agent.ready()
-    customer, _ = await Customer.open(hub.ws, name="Zhang Wei")
-    await customer.say("I want my money back, a person please")
-    conversation_id = await agent.accept_next_offer()
-    await agent.reply(conversation_id, "Refunded, it will arrive in 3 days")
-    (await agent.http.post(f"/api/conversations/{conversation_id}/resolve",
-                           json={"wrap_up_code": "refund"})).raise_for_status()
-    await customer.next("status", where=lambda f: f["state"] == "resolved")
-    await customer.send({"type": "survey", "rating": 5})
-    await customer.next("survey_received")
-    (await agent.http.post("/api/agent/state", json={"state": "offline"})).raise_for_status()
-    token_of_customer = customer.token
-    await close_all()
-    return token_of_customer
+    try:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws, name="Zhang Wei")
+        await customer.say("I want my money back, a person please")
+        conversation_id = await agent.accept_next_offer()
+        await agent.reply(conversation_id, "Refunded, it will arrive in 3 days")
+        (await agent.http.post(f"/api/conversations/{conversation_id}/resolve",
+                               json={"wrap_up_code": "refund"})).raise_for_status()
+        await customer.next("status", where=lambda f: f["state"] == "resolved")
+        await customer.send({"type": "survey", "rating": 5})
+        await customer.next("survey_received")
+        (await agent.http.post("/api/agent/state", json={"state": "offline"})).raise_for_status()
+        return customer.token
+    finally:
+        await close_all()
 
 
 async def _comes_back(hub: HubServer, token: str) -> None:
-    customer, _ = await Customer.open(hub.ws, token=token)
-    await customer.say("The refund has not arrived, a person please")
-    await close_all()
+    try:
+        customer, _ = await Customer.open(hub.ws, token=token)
+        await customer.say("The refund has not arrived, a person please")
+    finally:
+        await close_all()
 
 
 async def _colleague_offer(hub: HubServer) -> str:
-    li = await Agent.login(hub.http, hub.ws, "li", "pw-li-12345")
-    await li.ready()
-    offer = await li.next("offer", timeout=10)
-    await close_all()
+    try:  # closed on failure too: clients left open would fail the next test that closes its own
+        li = await Agent.login(hub.http, hub.ws, "li", "pw-li-12345")
+        await li.ready()
+        offer = await li.next("offer", timeout=10)
+    finally:
+        await close_all()
     return offer["contact"]
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.support.hub import HubServer
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.staff import ready_agent_zh
 from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
@@ -39,7 +39,7 @@ def test_an_agent_transfers_to_another_queue_and_back_to_the_bot(browser: Browse
         console.locator(".offer").get_by_role("button", name="Accept").click()
         expect(console.get_by_role("log").locator(".msg.customer")).to_contain_text("my router is broken")
 
-        console.get_by_label("Transfer to").select_option(label="技术支持")
+        _choose_while_the_list_reloads(console, "技术支持")
         console.screenshot(path=shots / "console-transfer.png")
         console.get_by_role("button", name="Transfer", exact=True).click()
         expect(console.locator("#pane-state")).to_contain_text("Transferred back to the queue")
@@ -50,6 +50,28 @@ def test_an_agent_transfers_to_another_queue_and_back_to_the_bot(browser: Browse
     finally:
         agent_ctx.close()
         customer_ctx.close()
+
+
+def _choose_while_the_list_reloads(console: Page, label: str) -> None:
+    """The list reloads on every focus (colleagues' states change); a choice made before the reload's answer
+    arrives must stay chosen, or the transfer silently goes to the conversation's own queue."""
+    transfer = console.get_by_label("Transfer to")
+    transfer.focus()
+    expect(transfer.locator("option", has_text=label)).to_have_count(1)
+    held: list[Route] = []
+    console.route("**/api/agent/colleagues", lambda route: held.append(route))
+    console.get_by_label("Reply").focus()
+    transfer.focus()  # the reload starts; its colleagues' answer is held
+    for _ in range(200):
+        if held:
+            break
+        console.wait_for_timeout(50)
+    assert len(held) == 1
+    transfer.select_option(label=label)
+    held.pop().fulfill(json=[{"id": "zed", "name": "Zed", "state": "ready", "team": None}])
+    expect(transfer.locator("option", has_text="Zed")).to_have_count(1)  # the reload is done
+    expect(transfer.locator("option:checked")).to_have_text(label)
+    console.unroute("**/api/agent/colleagues")
 
 
 def test_an_agent_hands_a_conversation_back_to_the_bot(browser: Browser, hub: HubServer) -> None:

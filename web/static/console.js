@@ -814,8 +814,8 @@
   async function loadQueues() {
     try {
       const select = $("transfer-queue");
-      const keep = select.value;
       const [queues, colleagues] = await Promise.all([api("GET", "/api/queues/"), api("GET", "/api/agent/colleagues")]);
+      const keep = select.value;  // read now: what the agent picked while the lists loaded stays picked
       const byQueue = el("optgroup");
       byQueue.label = t("queuesGroup");
       queues.forEach((q) => byQueue.append(new Option(q.name, q.id)));
