@@ -3,12 +3,15 @@
 Redis holds coordination state only, so it runs without persistence: after a crash the hub rebuilds
 queue and presence from the store. The server is tied to its parent (PDEATHSIG) so a killed hub does not
 leave it behind; a leftover from an older run is stopped through its pid file before a new one starts.
+The directory is locked while its server runs: a second hub on the same data directory refuses to start
+(it would stop the first one's server and share a Redis the first one takes as private).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import signal
 import subprocess
@@ -29,12 +32,17 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+class DirectoryInUse(RuntimeError):
+    pass
+
+
 class EmbeddedRedis:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.socket = directory / "redis.sock"
         self.pidfile = directory / "redis.pid"
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock: int | None = None  # a descriptor holding the directory's lock while the server runs
 
     @property
     def url(self) -> str:
@@ -42,6 +50,14 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._take_directory()
+        try:
+            self._launch(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _launch(self, timeout: float) -> None:
         self._stop_leftover()
         args = [
             redis_executable(), "--port", "0", "--unixsocket", str(self.socket.resolve()),
@@ -53,6 +69,23 @@ class EmbeddedRedis:
             args, preexec_fn=_die_with_parent, stdin=subprocess.DEVNULL, start_new_session=True
         )
         self._wait_ready(timeout)
+
+    def _take_directory(self) -> None:
+        """Released when this process ends, however it ends (the server itself does not inherit it)."""
+        lock = os.open(self.directory / "owner.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)
+            raise DirectoryInUse(
+                f"another hub process runs the embedded Redis in {self.directory}: give each hub its own "
+                "HUB_DATA_DIR, or run several against one Redis with HUB_REDIS_URL") from None
+        self._lock = lock
+
+    def _release_directory(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            os.close(lock)
 
     def _wait_ready(self, timeout: float) -> None:
         import redis
@@ -83,15 +116,15 @@ class EmbeddedRedis:
         self.socket.unlink(missing_ok=True)
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        self._release_directory()
 
     def __enter__(self) -> EmbeddedRedis:
         self.start()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import httpx
+import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.clients import Agent, Customer
@@ -146,3 +148,19 @@ async def test_a_conversation_redis_lost_track_of_is_queued_again(tmp_path) -> N
         offer = await agent.next("offer", timeout=15)  # after the settle time, reconciliation re-queues it
         assert offer["conversation_id"] == customer.conversation_id
         await agent.close()
+
+
+async def test_a_second_hub_on_the_same_data_directory_refuses_to_start(hub: HubServer) -> None:
+    """It would stop the first one's private Redis and share it unknown to the first; it says so instead."""
+    second = HubServer(hub.data_dir)
+    with pytest.raises(RuntimeError) as refused:
+        second.start()
+    assert "another hub process runs the embedded Redis" in str(refused.value)
+    assert "HUB_REDIS_URL" in str(refused.value)
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{hub.http}/healthz")).status_code == 200  # the first goes on
+    agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+    await agent.ready()
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("still here?")
+    assert await agent.accept_next_offer()
