@@ -19,12 +19,9 @@ from tests.support.redis import RedisServer
 
 
 @pytest.fixture
-async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_server.url, decode_responses=True)
-    await client.flushdb()
-    await Router(client, Scripts(client), 30).configure(default_queues())
-    yield client
-    await client.aclose()
+async def redis(fresh_redis: Redis) -> Redis:
+    await Router(fresh_redis, Scripts(fresh_redis), 30).configure(default_queues())
+    return fresh_redis
 
 
 @pytest.fixture

@@ -13,15 +13,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from hub import keys
 from hub.bus import Bus, EventBus
 from hub.local_bus import LocalBus
-from tests.support.redis import RedisServer
 
 
 @pytest.fixture
-async def client(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    connection = Redis.from_url(redis_server.url, decode_responses=True)
-    await connection.flushdb()
-    yield connection
-    await connection.aclose()
+def client(fresh_redis: Redis) -> Redis:
+    return fresh_redis
 
 
 @pytest.fixture(params=[Bus, LocalBus], ids=["redis", "local"])

@@ -4,7 +4,6 @@ of them, with a lock only its owner releases), and callbacks claimed once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -19,11 +18,8 @@ OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
 
 
 @pytest.fixture
-async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_server.url, decode_responses=True)
-    await client.flushdb()
-    yield client
-    await client.aclose()
+def redis(fresh_redis: Redis) -> Redis:
+    return fresh_redis
 
 
 async def test_processes_sharing_redis_fetch_the_token_once(redis: Redis, redis_server: RedisServer) -> None:
