@@ -8,7 +8,6 @@ Run as its own process: ``python -m tests.bench.framework_relay PORT AGENTS``.
 
 from __future__ import annotations
 
-import itertools
 import sys
 
 import uvicorn
@@ -20,14 +19,11 @@ from tests.bench.relay import Frames
 
 class Relay:
     def __init__(self, agents: int) -> None:
-        self.agents: dict[int, WebSocket] = {}
-        self.count = agents
-        self.next_customer = itertools.count()
-        self.frames = Frames()
+        self.frames: Frames[WebSocket] = Frames(agents)
 
     async def agent(self, socket: WebSocket, number: int) -> None:
         await socket.accept()
-        self.agents[number] = socket
+        self.frames.agents[number] = socket
         try:
             while True:
                 await socket.receive_text()
@@ -36,11 +32,11 @@ class Relay:
 
     async def customer(self, socket: WebSocket) -> None:
         await socket.accept()
-        number = next(self.next_customer)
+        number = next(self.frames.customers)
         try:
             while True:
                 back, onward = self.frames.answer(number, await socket.receive_text())
-                agent = self.agents.get(number % self.count)
+                agent = self.frames.agent_of(number)
                 await socket.send_text(back[0])
                 if onward is not None and agent is not None:
                     await agent.send_text(onward)

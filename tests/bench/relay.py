@@ -10,20 +10,29 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+from typing import Generic, TypeVar
 
 import msgspec
 from websockets.asyncio.server import ServerConnection, serve
 
 _decode = msgspec.json.decode
 _encode = msgspec.json.encode
+Socket = TypeVar("Socket")
 
 
-class Frames:
-    """What a relay answers, in the hub's protocol, with nothing behind it: customer ``number``'s frame
-    ``raw`` gives the frames back to the customer, and the one for its agent (None after a hello)."""
+class Frames(Generic[Socket]):
+    """What a relay keeps and answers, in the hub's protocol, with nothing behind it: agents' sockets by
+    number, customers numbered as they connect; customer ``number``'s frame ``raw`` gives the frames back to
+    the customer, and the one for its agent (None after a hello)."""
 
-    def __init__(self) -> None:
+    def __init__(self, agents: int) -> None:
         self.ids = itertools.count()
+        self.agents: dict[int, Socket] = {}
+        self.count = agents
+        self.customers = itertools.count()
+
+    def agent_of(self, number: int) -> Socket | None:
+        return self.agents.get(number % self.count)
 
     def answer(self, number: int, raw: str | bytes) -> tuple[list[str], str | None]:
         frame = _decode(raw)
@@ -38,20 +47,17 @@ class Frames:
 
 class Relay:
     def __init__(self, agents: int) -> None:
-        self.agents: dict[int, ServerConnection] = {}
-        self.count = agents
-        self.next_customer = itertools.count()
-        self.frames = Frames()
+        self.frames: Frames[ServerConnection] = Frames(agents)
 
     async def handle(self, ws: ServerConnection) -> None:
         if ws.request is not None and ws.request.path.startswith("/agent/"):
-            self.agents[int(ws.request.path.rsplit("/", 1)[1])] = ws
+            self.frames.agents[int(ws.request.path.rsplit("/", 1)[1])] = ws
             await ws.wait_closed()
             return
-        number = next(self.next_customer)
+        number = next(self.frames.customers)
         async for raw in ws:
             back, onward = self.frames.answer(number, raw)
-            agent = self.agents.get(number % self.count)
+            agent = self.frames.agent_of(number)
             await ws.send(back[0])
             if onward is not None and agent is not None:
                 await agent.send(onward)
