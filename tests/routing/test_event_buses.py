@@ -15,14 +15,9 @@ from hub.bus import Bus, EventBus
 from hub.local_bus import LocalBus
 
 
-@pytest.fixture
-def client(fresh_redis: Redis) -> Redis:
-    return fresh_redis
-
-
 @pytest.fixture(params=[Bus, LocalBus], ids=["redis", "local"])
-async def bus(request: pytest.FixtureRequest, client: Redis) -> AsyncIterator[EventBus]:
-    started: EventBus = request.param(client)
+async def bus(request: pytest.FixtureRequest, fresh_redis: Redis) -> AsyncIterator[EventBus]:
+    started: EventBus = request.param(fresh_redis)
     await started.start()
     yield started
     await started.stop()
@@ -77,13 +72,14 @@ async def test_concurrent_publishes_arrive_in_the_order_they_were_made(bus: Even
     assert got == [str(n) for n in range(310)]
 
 
-async def test_a_waiting_status_is_published_only_while_the_conversation_waits(bus: EventBus, client: Redis) -> None:
+async def test_a_waiting_status_is_published_only_while_the_conversation_waits(
+        bus: EventBus, fresh_redis: Redis) -> None:
     """A position announcement made just before an offer must not reach the agent after the assignment."""
     got: list[str] = []
     await bus.subscribe("hub:ev:conv:w", got.append)
-    await client.hset(keys.routed("w"), "q", "general")
+    await fresh_redis.hset(keys.routed("w"), "q", "general")
     await bus.publish_many(["hub:ev:conv:w"], "queued 1", if_waiting="w")
-    await client.hset(keys.routed("w"), "offered", "agent-1")
+    await fresh_redis.hset(keys.routed("w"), "offered", "agent-1")
     await bus.publish_many(["hub:ev:conv:w"], "queued 1 again", if_waiting="w")
     await bus.publish_many(["hub:ev:conv:w"], "assigned")
     await _until(lambda: len(got) == 2)
@@ -91,12 +87,13 @@ async def test_a_waiting_status_is_published_only_while_the_conversation_waits(b
     assert got == ["queued 1", "assigned"]
 
 
-async def test_an_event_made_while_a_waiting_status_is_checked_comes_after_it(bus: EventBus, client: Redis) -> None:
+async def test_an_event_made_while_a_waiting_status_is_checked_comes_after_it(
+        bus: EventBus, fresh_redis: Redis) -> None:
     """The status asks Redis first; what is published meanwhile (the assignment, after an offer that Redis
     saw later) must not overtake it."""
     got: list[str] = []
     await bus.subscribe("hub:ev:conv:o", got.append)
-    await client.hset(keys.routed("o"), "q", "general")
+    await fresh_redis.hset(keys.routed("o"), "q", "general")
     status = asyncio.create_task(bus.publish_many(["hub:ev:conv:o"], "queued 1", if_waiting="o"))
     await asyncio.sleep(0)  # the status's question is on its way to Redis
     await bus.publish_many(["hub:ev:conv:o"], "offered")
