@@ -40,6 +40,7 @@ from hub.store.base import (
     resolved_conflict,
 )
 from hub.store.knowledge import KnowledgeStore
+from hub.store.sqlite_checkpoint import Checkpointer, hand_checkpoints_over
 from hub.store.sqlite_kb import SCHEMA as KNOWLEDGE_SCHEMA
 from hub.store.sqlite_kb import SQLiteKnowledge
 from hub.store.sqlite_worker import SQLiteWorker
@@ -84,10 +85,11 @@ def _sort_key(conversation: Conversation) -> str:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: Path, synchronous: str = "NORMAL", checkpoint_interval: float = 0.25) -> None:
         self._path = path
         self._synchronous = synchronous
         self._worker: SQLiteWorker | None = None
+        self._checkpointer = Checkpointer(path, checkpoint_interval)
         self._db: sqlite3.Connection | None = None
         self._knowledge = SQLiteKnowledge(self)
 
@@ -106,6 +108,7 @@ class SQLiteStore(Store):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={self._synchronous}")
         db.execute("PRAGMA busy_timeout=5000")
+        hand_checkpoints_over(db)
         db.executescript(SCHEMA + KNOWLEDGE_SCHEMA)
         self._db = db
         return db
@@ -113,8 +116,10 @@ class SQLiteStore(Store):
     async def open(self) -> None:
         self._worker = SQLiteWorker(self._connect)
         await asyncio.to_thread(self._worker.start)
+        self._checkpointer.start()
 
     async def close(self) -> None:
+        await asyncio.to_thread(self._checkpointer.stop)
         worker, self._worker = self._worker, None
         if worker is not None:
             await asyncio.to_thread(worker.stop)

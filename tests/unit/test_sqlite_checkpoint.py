@@ -1,0 +1,65 @@
+"""The SQLite store checkpoints its write-ahead log in the background, not inside the commits of messages."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+from hub.store.sqlite import SQLiteStore
+from hub.store.sqlite_checkpoint import BACKSTOP_PAGES
+from tests.contract.test_store import a_contact, a_conversation, a_message
+
+
+def _messages_in_database_file(store_path: Path, copy_dir: Path) -> int:
+    """Rows in the database file alone, without its log: what a checkpoint has copied there."""
+    copy_dir.mkdir(exist_ok=True)
+    copy = copy_dir / "copy.sqlite3"
+    shutil.copyfile(store_path, copy)
+    db = sqlite3.connect(copy)
+    try:
+        if db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'messages'").fetchone()[0] == 0:
+            return 0  # not even the schema has been copied yet
+        return db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    finally:
+        db.close()
+
+
+async def test_written_messages_reach_the_database_file_without_a_commit_checkpointing(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    store = SQLiteStore(path, checkpoint_interval=0.05)
+    await store.open()
+    try:
+        conversation = await a_conversation(store, await a_contact(store))
+        for n in range(5):  # a few pages of log: far below the 1,000 at which a commit would checkpoint
+            await store.add_message(a_message(conversation, f"m{n}"))
+        for _ in range(100):
+            if _messages_in_database_file(path, tmp_path / "copy") == 5:
+                break
+            await asyncio.sleep(0.05)
+        assert _messages_in_database_file(path, tmp_path / "copy") == 5
+        autocheckpoint = await store.worker.read(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert autocheckpoint == BACKSTOP_PAGES
+    finally:
+        await store.close()
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+
+
+async def test_a_store_closed_and_opened_again_checkpoints_again(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    store = SQLiteStore(path, checkpoint_interval=0.05)
+    await store.open()
+    await store.close()
+    await store.open()
+    try:
+        conversation = await a_conversation(store, await a_contact(store))
+        await store.add_message(a_message(conversation, "again"))
+        for _ in range(100):
+            if _messages_in_database_file(path, tmp_path / "copy") == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert _messages_in_database_file(path, tmp_path / "copy") == 1
+    finally:
+        await store.close()
