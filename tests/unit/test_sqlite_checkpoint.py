@@ -13,8 +13,9 @@ from hub.store.sqlite_checkpoint import BACKSTOP_PAGES
 from tests.contract.test_store import a_contact, a_conversation, a_message
 
 
-def _messages_in_database_file(store_path: Path, copy_dir: Path) -> int:
-    """Rows in the database file alone, without its log: what a checkpoint has copied there."""
+def _messages_in_database_file(store_path: Path, copy_dir: Path) -> int | None:
+    """Rows in the database file alone, without its log: what a checkpoint has copied there (None: the copy
+    caught the file in the middle of a checkpoint's writes)."""
     copy_dir.mkdir(exist_ok=True)
     copy = copy_dir / "copy.sqlite3"
     shutil.copyfile(store_path, copy)
@@ -23,28 +24,40 @@ def _messages_in_database_file(store_path: Path, copy_dir: Path) -> int:
         if db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'messages'").fetchone()[0] == 0:
             return 0  # not even the schema has been copied yet
         return db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return None
     finally:
         db.close()
+
+
+def _checkpoint_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "sqlite-checkpoint"}
+
+
+async def _wait_for_database_file(store_path: Path, copy_dir: Path, messages: int) -> int | None:
+    for _ in range(100):
+        found = _messages_in_database_file(store_path, copy_dir)
+        if found == messages:
+            break
+        await asyncio.sleep(0.05)
+    return found
 
 
 async def test_written_messages_reach_the_database_file_without_a_commit_checkpointing(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
     store = SQLiteStore(path, checkpoint_interval=0.05)
+    before = _checkpoint_threads()
     await store.open()
     try:
         conversation = await a_conversation(store, await a_contact(store))
         for n in range(5):  # a few pages of log: far below the 1,000 at which a commit would checkpoint
             await store.add_message(a_message(conversation, f"m{n}"))
-        for _ in range(100):
-            if _messages_in_database_file(path, tmp_path / "copy") == 5:
-                break
-            await asyncio.sleep(0.05)
-        assert _messages_in_database_file(path, tmp_path / "copy") == 5
+        assert await _wait_for_database_file(path, tmp_path / "copy", 5) == 5
         autocheckpoint = await store.worker.read(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
         assert autocheckpoint == BACKSTOP_PAGES
     finally:
         await store.close()
-    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert _checkpoint_threads() == before  # the store's own went with it
 
 
 async def test_a_store_closed_and_opened_again_checkpoints_again(tmp_path: Path) -> None:
@@ -56,10 +69,6 @@ async def test_a_store_closed_and_opened_again_checkpoints_again(tmp_path: Path)
     try:
         conversation = await a_conversation(store, await a_contact(store))
         await store.add_message(a_message(conversation, "again"))
-        for _ in range(100):
-            if _messages_in_database_file(path, tmp_path / "copy") == 1:
-                break
-            await asyncio.sleep(0.05)
-        assert _messages_in_database_file(path, tmp_path / "copy") == 1
+        assert await _wait_for_database_file(path, tmp_path / "copy", 1) == 1
     finally:
         await store.close()
