@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeAlias
 
 import msgspec
 
@@ -184,6 +184,10 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
     created: bool
 
 
+# Called with the receipt once the message is stored; may return an awaitable, which is awaited.
+OnStored: TypeAlias = Callable[[Receipt], Awaitable[None] | None]
+
+
 class ChatHub(Protocol):
     """What a realtime connector may ask of the hub. The pipeline implements it."""
 
@@ -192,9 +196,11 @@ class ChatHub(Protocol):
         known_conversation_id: str | None = None,
     ) -> Session: ...
 
-    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
+    async def receive(self, inbound: InboundMessage, on_stored: OnStored | None = None) -> Receipt:
         """Store the customer's message, then do what follows (the bot's answer...). ``on_stored`` is called
-        as soon as the store committed it, for a channel that must acknowledge before the rest is done."""
+        (and awaited, when it returns an awaitable) as soon as the store committed it, before anything of the
+        message is published: for a channel that must acknowledge before the rest is done, or must first
+        follow the conversation the message went to."""
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
         """Store the customer's verdict on a bot answer (NotFound if there is no such answer)."""
@@ -229,7 +235,7 @@ class PushHub(Protocol):
         """Find the contact by their address on the channel (or make them), with ``attributes`` merged in
         and ``name`` given them if they have none."""
 
-    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
+    async def receive(self, inbound: InboundMessage, on_stored: OnStored | None = None) -> Receipt:
         ...
 
     async def undelivered(self, conversation_id: str, delivery: Delivery) -> None:

@@ -34,6 +34,7 @@ from hub.envelopes import (
     MessageEvent,
     OfferEvent,
     OfferWithdrawnEvent,
+    OnStored,
     Receipt,
     Session,
     StatusEvent,
@@ -247,15 +248,15 @@ class Pipeline:
         await self.announce(reopened, "reopened")
         return reopened
 
-    async def receive(self, inbound: InboundMessage, on_stored: Callable[[Receipt], None] | None = None) -> Receipt:
+    async def receive(self, inbound: InboundMessage, on_stored: OnStored | None = None) -> Receipt:
         message = Message(id=new_id(), conversation_id=inbound.conversation_id, seq=0, role=Role.CUSTOMER,
                           text=inbound.text, channel=inbound.channel, created_at=utcnow(),
                           external_id=inbound.external_id, meta=inbound.meta)
         appended = await self._append_customer(message, inbound.contact_id)
         stored, conversation = appended.message, appended.conversation
         receipt = Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
-        if on_stored is not None:
-            on_stored(receipt)
+        if on_stored is not None and (pending := on_stored(receipt)) is not None:
+            await pending
         if appended.created and conversation is not None:
             await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
             if conversation.state is S.BOT and inbound.queue_id is not None:

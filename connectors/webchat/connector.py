@@ -9,6 +9,7 @@ same ordered outbox.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -32,7 +33,7 @@ from connectors.webchat.payloads import (
     decode_frame,
     encode,
 )
-from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Session
+from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session
 from hub.errors import HubError
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import Channel
@@ -164,12 +165,17 @@ class WebchatConnector:
                     "size": str(attached.size)}
             kind = "image" if attached.content_type.startswith("image/") else "file"
             text = say.text.strip() or f"[{kind}] {attached.name}"
+        def follow(receipt: Receipt) -> Awaitable[None] | None:
+            """The old conversation was closed and a new one began: watch it before its first events go out
+            (a resend of an earlier message, stored in some older conversation, moves nothing)."""
+            if receipt.created and receipt.conversation_id not in conn.watching:
+                return self._follow(conn, receipt.conversation_id)
+            return None
+
         receipt = await self._hub.receive(InboundMessage(
             channel=self.channel, conversation_id=conn.conversation_id, text=text,
             external_id=f"{conn.session.contact_id}:{say.client_id}", client_id=say.client_id,
-            contact_id=conn.session.contact_id, meta=meta, readable=bool(say.text.strip())))
-        if receipt.conversation_id not in conn.watching:  # the old one was closed: a new conversation began
-            await self._follow(conn, receipt.conversation_id)
+            contact_id=conn.session.contact_id, meta=meta, readable=bool(say.text.strip())), on_stored=follow)
         conn.send(Ack(client_id=say.client_id, id=receipt.message_id, conversation_id=receipt.conversation_id))
 
     async def _rate(self, conn: _Connection, rate: Rate) -> None:

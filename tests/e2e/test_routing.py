@@ -115,10 +115,33 @@ async def test_after_the_reopen_window_a_new_conversation_starts(tmp_path) -> No
         await customer.next("status", where=lambda f: f["state"] == "resolved")
         ack = await customer.say("a week later")
         assert ack["type"] == "ack" and ack["conversation_id"] != old
+        # The live socket follows the new conversation from its first event on: its own message, its place.
+        echo = await customer.next("message", where=lambda f: f["text"] == "a week later")
+        assert echo["conversation_id"] == ack["conversation_id"]
+        await customer.next("status", where=lambda f: f["state"] == "queued")
         assert (await agent.next("offer"))["conversation_id"] == ack["conversation_id"]
         _, welcome = await Customer.open(hub.ws, token=customer.token)
         assert welcome["conversation_id"] == ack["conversation_id"]
         assert [m["text"] for m in welcome["history"]] == ["a week later"]
+        await agent.close()
+
+
+async def test_a_resend_of_an_old_message_does_not_move_the_socket_back(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        customer, _ = await Customer.open(hub.ws)
+        await customer.say("first visit", client_id="first")
+        old = await agent.accept_next_offer()
+        await agent.http.post(f"/api/conversations/{old}/resolve")
+        await customer.next("status", where=lambda f: f["state"] == "resolved")
+        new = (await customer.say("a week later"))["conversation_id"]
+        assert new != old
+        again, welcome = await Customer.open(hub.ws, token=customer.token)  # the page reloaded
+        assert welcome["conversation_id"] == new
+        resent = await again.say("first visit", client_id="first")  # the widget retries a send it lost track of
+        assert resent["type"] == "ack" and resent["conversation_id"] == old
+        assert (await again.say("and another thing"))["conversation_id"] == new
         await agent.close()
 
 
