@@ -316,7 +316,10 @@ class Pipeline:
         await self.turns.feedback(conversation_id, message_id, helpful, comment)
 
     async def rate_conversation(self, conversation_id: str, rating: int, comment: str | None) -> None:
-        await self.satisfaction.rate(conversation_id, rating, comment)
+        try:
+            await self.satisfaction.rate(conversation_id, rating, comment)
+        except NotFound:  # the session's conversation has not begun (nothing said yet): nothing to rate
+            raise Conflict("a conversation is rated once it is resolved", code="not_resolved") from None
 
     async def attachment(self, contact_id: str, file_id: str) -> StoredFile:
         return await self.attachments.of_contact(file_id, contact_id)

@@ -34,7 +34,7 @@ from connectors.webchat.payloads import (
     encode,
 )
 from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session
-from hub.errors import HubError
+from hub.errors import HubError, NotFound
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import Channel
 
@@ -160,7 +160,10 @@ class WebchatConnector:
         self._check_text(say.text, attached=say.file_id is not None)
         text, meta = say.text, {}
         if say.file_id is not None:
-            attached = await self._hub.attachment(conn.session.contact_id, say.file_id)
+            try:
+                attached = await self._hub.attachment(conn.session.contact_id, say.file_id)
+            except NotFound:
+                raise ProtocolError("unknown_file", "no file with this id was uploaded in this chat") from None
             meta = {"file_id": attached.id, "file_name": attached.name, "content_type": attached.content_type,
                     "size": str(attached.size)}
             kind = "image" if attached.content_type.startswith("image/") else "file"

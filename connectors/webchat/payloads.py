@@ -16,7 +16,7 @@ class Hello(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     token: Token | None = None
     name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
-    after_seq: Annotated[int, msgspec.Meta(ge=0)] = 0
+    after_seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0  # a store's integer at most
     conversation_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # what after_seq counts in
 
 

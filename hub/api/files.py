@@ -56,7 +56,11 @@ async def download(request: Request[Any, Any, Any], file_id: str, token: str | N
     try:
         await user_from_token(runtime, token)
     except Unauthorized:
-        if await runtime.pipeline.customer_of(Channel.WEBCHAT, token) != meta.contact_id:
+        try:
+            owner = await runtime.pipeline.customer_of(Channel.WEBCHAT, token)
+        except Unauthorized:
+            owner = None  # no session at all: told the same as anyone else, so as not to confirm the file
+        if owner != meta.contact_id:
             raise NotFound("no such file") from None
     disposition = "inline" if meta.content_type in INLINE else "attachment"
     return Response(data, media_type=meta.content_type, headers={

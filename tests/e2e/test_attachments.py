@@ -49,9 +49,12 @@ async def test_a_customer_sends_a_picture_that_only_they_and_staff_can_read(hub:
         _, other = await Customer.open(hub.ws, name="Someone else")
         stranger = await http.get(f"/api/files/{picture['id']}", params={"token": other["token"]})
         assert stranger.status_code == 404
-        assert (await http.get(f"/api/files/{picture['id']}")).status_code == 401
+        # Without a session, or with a made-up one, the file is as unknown as one that never was.
+        assert (await http.get(f"/api/files/{picture['id']}")).status_code == 404
+        assert (await http.get(f"/api/files/{picture['id']}", params={"token": "made-up"})).status_code == 404
         await customer.send({"type": "message", "client_id": "pic-2", "text": "", "file_id": "not-mine"})
-        assert (await customer.next("error"))["code"] == "not_found"
+        refused = await customer.next("error")
+        assert (refused["code"], refused["client_id"]) == ("unknown_file", "pic-2")
 
 
 async def test_only_pictures_pdf_and_text_are_taken_and_within_the_limit(hub: HubServer) -> None:

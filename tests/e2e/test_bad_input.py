@@ -65,6 +65,15 @@ async def test_a_message_before_hello_is_refused(hub: HubServer) -> None:
     await customer.close()
 
 
+async def test_a_history_cursor_beyond_any_store_integer_is_refused_as_a_field(hub: HubServer) -> None:
+    customer = await Customer.connect(hub.ws)
+    await customer.send({"type": "hello", "token": None, "after_seq": 10**23})
+    assert (await customer.next("error"))["code"] == "invalid_field"
+    await customer.send({"type": "hello", "token": None, "after_seq": 2**63 - 1})
+    assert (await customer.next("welcome"))["history"] == []
+    await customer.close()
+
+
 async def test_an_unknown_token_is_refused_and_a_new_session_can_start(hub: HubServer) -> None:
     customer = await Customer.connect(hub.ws)
     await customer.send({"type": "hello", "token": "made-up-token"})

@@ -8,6 +8,8 @@ from tests.support.hub import HubServer
 
 async def test_a_resolved_conversation_is_rated_once(hub: HubServer, agent: Agent) -> None:
     customer, _ = await Customer.open(hub.ws, name="Wang Fang", locale="zh-CN")
+    await customer.send({"type": "survey", "rating": 5})  # nothing said yet: no conversation to rate
+    assert (await customer.next("error"))["code"] == "not_resolved"
     await customer.say("我要找人工客服")
     conversation_id = await agent.accept_next_offer()
 
