@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -18,3 +19,9 @@ def new_id() -> str:
     Ids sort by creation time (to the millisecond) and the random part keeps them unique across processes.
     """
     return f"{time.time_ns() // 1_000_000:012x}{_random.getrandbits(56):014x}"
+
+
+def derived_id(parent: str, purpose: str) -> str:
+    """The same id every time for this ``parent`` id and ``purpose``: the parent's time part, then 14 hex
+    characters of a hash of both (distinct purposes, distinct ids; it sorts with the parent's time)."""
+    return parent[:12] + hashlib.blake2b(f"{parent}:{purpose}".encode(), digest_size=7).hexdigest()

@@ -42,7 +42,7 @@ from hub.envelopes import (
     TypingEvent,
 )
 from hub.errors import Conflict, Forbidden, NotFound, Unauthorized
-from hub.ids import new_id
+from hub.ids import derived_id, new_id
 from hub.lifecycle import Event as Transition
 from hub.lifecycle import may_reopen, next_state
 from hub.models import (
@@ -165,14 +165,14 @@ class Pipeline:
         if token is None:
             token = customer_token()
             contact = await self._new_contact(channel, token_fingerprint(token), name, locale)
-            conversation = self._unsaved_conversation(contact.id, channel)
+            conversation = self._first_conversation(contact.id, channel)
         else:
             identity = await self.store.find_identity(channel, token_fingerprint(token))
             if identity is None:
                 raise NotFound("this chat session is unknown or has expired; start a new one",
                                code="unknown_token")
             conversation = await self.store.latest_conversation(identity.contact_id, channel) \
-                or self._unsaved_conversation(identity.contact_id, channel)
+                or self._first_conversation(identity.contact_id, channel)
         if known_conversation_id not in (None, conversation.id):
             after_seq = 0  # the client's cursor belongs to an older conversation
         history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)
@@ -202,7 +202,7 @@ class Pipeline:
             await self.store.update_contact(msgspec.structs.replace(contact, attributes=merged,
                                                                     name=contact.name or name))
         conversation = await self.store.latest_conversation(contact.id, channel) \
-            or self._unsaved_conversation(contact.id, channel)
+            or self._first_conversation(contact.id, channel)
         return ContactSession(contact_id=contact.id, conversation_id=conversation.id, created=created)
 
     async def undelivered(self, conversation_id: str, delivery: Delivery) -> None:
@@ -224,6 +224,12 @@ class Pipeline:
         now = utcnow()
         return Conversation(id=conversation_id or new_id(), contact_id=contact_id, channel=channel, state=S.BOT,
                             created_at=now, updated_at=now)
+
+    @classmethod
+    def _first_conversation(cls, contact_id: str, channel: Channel) -> Conversation:
+        """A contact's first conversation on a channel, before anything was said: its id is the same for
+        every session of theirs (two tabs open the widget; the first message from either begins it)."""
+        return cls._unsaved_conversation(contact_id, channel, derived_id(contact_id, f"first:{channel.value}"))
 
     async def _new_conversation(self, contact_id: str, channel: Channel, conversation_id: str | None = None
                                 ) -> Conversation:

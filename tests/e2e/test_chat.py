@@ -118,3 +118,15 @@ async def test_each_side_sees_the_other_typing_and_nothing_is_stored(hub: HubSer
     assert (await agent.next("error"))["code"] == "not_found"
     history = (await agent.http.get(f"/api/conversations/{conversation_id}/messages")).json()
     assert [m["text"] for m in history] == ["a person please"]
+
+
+async def test_two_tabs_of_one_customer_share_the_conversation_before_anything_is_said(hub: HubServer) -> None:
+    first, welcome = await Customer.open(hub.ws)
+    second, again = await Customer.open(hub.ws, token=first.token)  # the widget in another tab
+    assert again["conversation_id"] == welcome["conversation_id"]
+    ack = await first.say("from the first tab")
+    echo = await second.next("message", where=lambda f: f["text"] == "from the first tab")
+    assert echo["conversation_id"] == ack["conversation_id"] == welcome["conversation_id"]
+    assert (await second.say("and from the second"))["conversation_id"] == welcome["conversation_id"]
+    _, later = await Customer.open(hub.ws, token=first.token)
+    assert [m["text"] for m in later["history"]] == ["from the first tab", "and from the second"]

@@ -43,7 +43,7 @@ class FlakyHub:
         return Session(conversation_id="c1", contact_id="k1", token="t1", history=[],
                        status=StatusEvent(conversation_id="c1", state=ConversationState.BOT))
 
-    async def receive(self, inbound: InboundMessage) -> Receipt:
+    async def receive(self, inbound: InboundMessage, on_stored=None) -> Receipt:
         return Receipt(message_id="m1", conversation_id=inbound.conversation_id, created=True)
 
     async def watch(self, conversation_id, handler) -> None:
