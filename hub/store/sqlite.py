@@ -89,7 +89,7 @@ class SQLiteStore(Store):
         self._path = path
         self._synchronous = synchronous
         self._worker: SQLiteWorker | None = None
-        self._checkpointer = Checkpointer(path, checkpoint_interval)
+        self._checkpointer = Checkpointer(path, synchronous, checkpoint_interval)
         self._db: sqlite3.Connection | None = None
         self._knowledge = SQLiteKnowledge(self)
 

@@ -5,8 +5,9 @@ syncs both files to disk. By default SQLite runs one inside whichever commit tak
 pages. At 3,500 messages/s the hub writes ~6,000 pages a second, so six commits a second each waited for
 two fsyncs (20–30 ms each on the test machine's disk), and with them every message grouped or queued
 behind: p99 100–200 ms. Here a second connection checkpoints every ``interval`` seconds in PASSIVE mode,
-which never blocks the writer or a reader. Under continuous writes the log can start over from its
-beginning only inside a checkpoint of the writer's own, so the writer keeps one at ``BACKSTOP_PAGES``: by
+which never blocks the writer or a reader. The log starts over from its beginning at a write that finds
+it all copied; under continuous writes that happens only after a checkpoint of the writer's own (by then
+newer pages are always in the log), so the writer keeps one, at ``BACKSTOP_PAGES``: by
 then nearly everything has been copied and synced here, so it is short (~13 ms, against ~25 ms with a
 checkpoint here every second) and comes about every two seconds at that rate. The log file is cut back to
 ``LOG_LIMIT_BYTES`` after a burst.
@@ -32,8 +33,9 @@ def hand_checkpoints_over(db: sqlite3.Connection) -> None:
 
 
 class Checkpointer:
-    def __init__(self, path: Path, interval: float = 0.25) -> None:
+    def __init__(self, path: Path, synchronous: str = "NORMAL", interval: float = 0.25) -> None:
         self._path = path
+        self._synchronous = synchronous  # set, not left to the build's default: it decides the checkpoint's fsyncs
         self._interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,12 +52,18 @@ class Checkpointer:
             self._thread = None
 
     def _run(self) -> None:
-        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        try:
-            while not self._stop.wait(self._interval):
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as exc:  # the next round tries again; the writer's backstop remains
-                    log.warning("sqlite checkpoint failed: %s", exc)
-        finally:
+        db: sqlite3.Connection | None = None
+        failing = False
+        while not self._stop.wait(self._interval):
+            try:
+                if db is None:
+                    db = sqlite3.connect(self._path, isolation_level=None)
+                    db.execute(f"PRAGMA synchronous={self._synchronous}")
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                failing = False
+            except sqlite3.Error as exc:  # the next round tries again; meanwhile the writer's backstop holds
+                if not failing:
+                    log.warning("sqlite checkpoint failed (retrying every %.2f s): %s", self._interval, exc)
+                failing = True
+        if db is not None:
             db.close()
