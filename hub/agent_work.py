@@ -110,9 +110,9 @@ class AgentWork:
         appended = await p.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id, meta=meta,
-            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None),
-            agent=conversation.agent_id)
-        event = await p.message_event(appended.message, client_id)
+            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None,
+            client_id=client_id), agent=conversation.agent_id)
+        event = await p.message_event(appended.message)
         if appended.created:
             await p.publish(event, conversation.id, None)
             await p.outbound.push(conversation, appended.message)

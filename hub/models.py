@@ -145,6 +145,7 @@ class Message(msgspec.Struct, kw_only=True):
     source: str | None = None  # bot messages: the article_id@version answered from, or "rephrase"
     internal: bool = False  # for staff only (a supervisor's whisper): never shown or sent to the customer
     meta: dict[str, str] = {}  # the channel's details (a WeChat image's pic_url and media_id, a location...)
+    client_id: str | None = None  # the sending client's own id for it (widget, console): in its every event
 
 
 class User(msgspec.Struct, kw_only=True):

@@ -78,6 +78,7 @@ BLOCKED_TEXT = {
     "zh": "很抱歉，此对话无法转接人工客服，请通过其他方式联系我们。",
 }
 log = logging.getLogger(__name__)
+HISTORY_PAGE = 500  # messages read from the store at a time for a session's history
 _encode = msgspec.json.encode
 
 
@@ -128,11 +129,11 @@ class Pipeline:
             self._names[user_id] = user.display_name or user.username
         return self._names[user_id]
 
-    async def message_event(self, message: Message, client_id: str | None = None) -> MessageEvent:
+    async def message_event(self, message: Message) -> MessageEvent:
         author = await self.name_of(message.author_id) if message.author_id else None
         return MessageEvent(
             id=message.id, conversation_id=message.conversation_id, seq=message.seq, role=message.role,
-            text=message.text, created_at=iso(message.created_at), author=author, client_id=client_id,
+            text=message.text, created_at=iso(message.created_at), author=author, client_id=message.client_id,
             source=message.source, internal=message.internal, meta=message.meta,
         )
 
@@ -175,10 +176,20 @@ class Pipeline:
                 or self._first_conversation(identity.contact_id, channel)
         if known_conversation_id not in (None, conversation.id):
             after_seq = 0  # the client's cursor belongs to an older conversation
-        history = [await self.message_event(m) for m in await self.store.messages(conversation.id, after_seq)
+        history = [await self.message_event(m) for m in await self._messages_after(conversation.id, after_seq)
                    if not m.internal]
         return Session(conversation_id=conversation.id, contact_id=conversation.contact_id, token=token,
                        history=history, status=await self.status_event(conversation))
+
+    async def _messages_after(self, conversation_id: str, after_seq: int) -> list[Message]:
+        """Every message after ``after_seq``, however many: read page by page."""
+        messages: list[Message] = []
+        while page := await self.store.messages(conversation_id, after_seq, HISTORY_PAGE):
+            messages += page
+            if len(page) < HISTORY_PAGE:
+                break
+            after_seq = page[-1].seq
+        return messages
 
     async def contact_session(self, channel: Channel, external_id: str, locale: str | None = None,
                               attributes: dict[str, str] | None = None, name: str | None = None) -> ContactSession:
@@ -257,14 +268,14 @@ class Pipeline:
     async def receive(self, inbound: InboundMessage, on_stored: OnStored | None = None) -> Receipt:
         message = Message(id=new_id(), conversation_id=inbound.conversation_id, seq=0, role=Role.CUSTOMER,
                           text=inbound.text, channel=inbound.channel, created_at=utcnow(),
-                          external_id=inbound.external_id, meta=inbound.meta)
+                          external_id=inbound.external_id, meta=inbound.meta, client_id=inbound.client_id)
         appended = await self._append_customer(message, inbound.contact_id)
         stored, conversation = appended.message, appended.conversation
         receipt = Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
         if on_stored is not None and (pending := on_stored(receipt)) is not None:
             await pending
         if appended.created and conversation is not None:
-            await self.publish(await self.message_event(stored, inbound.client_id), conversation.id, None)
+            await self.publish(await self.message_event(stored), conversation.id, None)
             if conversation.state is S.BOT and inbound.queue_id is not None:
                 await self.handoff(conversation, "customer_request", queue_id=inbound.queue_id)
             elif conversation.state is S.BOT and not inbound.readable:

@@ -119,7 +119,9 @@ def decode_frame(raw: str) -> msgspec.Struct:
         if text.startswith("Object missing required field"):
             field = text.split("`")[1] if "`" in text else "a field"
             raise ProtocolError("missing_field", f"`{field}` is required in a {kind} frame") from None
-        raise ProtocolError("invalid_field", f"{kind} frame: {text}") from None
+        reason, _, path = text.partition(" - at `$.")
+        where = f"`{path.rstrip('`')}` in a {kind} frame" if path else f"a {kind} frame"
+        raise ProtocolError("invalid_field", f"{where}: {reason[:1].lower()}{reason[1:]}") from None
 
 
 def client_id_of(raw: str) -> str | None:

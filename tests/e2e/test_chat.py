@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from hub.ids import new_id
+from hub.models import Message, Role, utcnow
+from hub.store.sqlite import SQLiteStore
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 
@@ -124,9 +127,28 @@ async def test_two_tabs_of_one_customer_share_the_conversation_before_anything_i
     first, welcome = await Customer.open(hub.ws)
     second, again = await Customer.open(hub.ws, token=first.token)  # the widget in another tab
     assert again["conversation_id"] == welcome["conversation_id"]
-    ack = await first.say("from the first tab")
+    ack = await first.say("from the first tab", client_id="tab-1")
     echo = await second.next("message", where=lambda f: f["text"] == "from the first tab")
     assert echo["conversation_id"] == ack["conversation_id"] == welcome["conversation_id"]
-    assert (await second.say("and from the second"))["conversation_id"] == welcome["conversation_id"]
+    assert (await second.say("and from the second", client_id="tab-2"))["conversation_id"] == welcome["conversation_id"]
     _, later = await Customer.open(hub.ws, token=first.token)
-    assert [m["text"] for m in later["history"]] == ["from the first tab", "and from the second"]
+    assert [(m["text"], m["client_id"]) for m in later["history"]] == [("from the first tab", "tab-1"),
+                                                                       ("and from the second", "tab-2")]
+
+
+async def test_a_long_conversation_comes_back_whole_on_reconnect(hub: HubServer) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("the first of many")
+    store = SQLiteStore(hub.data_dir / "hub.sqlite3")  # the hub's own store, written to directly: quicker
+    await store.open()
+    try:
+        conversation = await store.get_conversation(customer.conversation_id)
+        for n in range(1_100):  # more than two of the store's pages of reading
+            await store.add_message(Message(id=new_id(), conversation_id=conversation.id, seq=0, role=Role.BOT,
+                                            text=f"answer {n}", channel=conversation.channel, created_at=utcnow()))
+    finally:
+        await store.close()
+    _, welcome = await Customer.open(hub.ws, token=customer.token)
+    assert [m["seq"] for m in welcome["history"]] == list(range(1, 1_102))
+    _, later = await Customer.open(hub.ws, token=customer.token, after_seq=600, conversation_id=conversation.id)
+    assert [m["seq"] for m in later["history"]] == list(range(601, 1_102))

@@ -45,3 +45,14 @@ def test_the_client_id_of_a_bad_frame_is_echoed_when_readable() -> None:
     assert client_id_of('{"type":"message","client_id":"c9","text":5}') == "c9"
     assert client_id_of("{") is None
     assert client_id_of('{"client_id": 5}') is None
+
+
+@pytest.mark.parametrize(("raw", "detail"), [
+    ('{"type": "message", "client_id": 5, "text": "hi"}', "`client_id` in a message frame: expected `str`, got `int`"),
+    ('{"type": "survey", "rating": 6}', "`rating` in a survey frame: expected `int` <= 5"),
+    ('{"type": "hello", "token": null, "after_seq": -1}', "`after_seq` in a hello frame: expected `int` >= 0"),
+])
+def test_a_bad_field_is_named_in_the_protocols_words(raw: str, detail: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        decode_frame(raw)
+    assert (refused.value.code, refused.value.detail) == ("invalid_field", detail)

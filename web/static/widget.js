@@ -330,7 +330,8 @@
     row.dataset.label = "thanks";
   }
 
-  // The hub echoes our own message back without its client_id; match it to the pending one by text.
+  // Our own message comes back (live, or in a welcome's history) with its client_id; an echo without one
+  // (a message stored before the hub kept client ids) is matched to a pending one by text.
   function adoptEcho(msg) {
     const mine = msg.client_id && S.pending.get(msg.client_id);
     if (mine) { settle(mine, msg.id); showAttachment(mine.node, msg); return true; }
