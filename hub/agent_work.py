@@ -18,7 +18,17 @@ from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.ids import new_id
 from hub.lifecycle import Event as Transition
 from hub.lifecycle import next_state
-from hub.models import MANAGER_ROLES, AgentState, Conversation, ConversationState, Message, Role, User, utcnow
+from hub.models import (
+    CHAT_ROLES,
+    MANAGER_ROLES,
+    AgentState,
+    Conversation,
+    ConversationState,
+    Message,
+    Role,
+    User,
+    utcnow,
+)
 from hub.routing.queues import MEDIA
 from hub.routing.router import release_trigger
 
@@ -216,6 +226,8 @@ class AgentWork:
         conversation = await self.assigned_to(user, conversation_id)
         if queue_id is not None and queue_id not in p.router.queues:
             raise NotFound(f"there is no queue {queue_id!r}", code="unknown_queue")
+        if agent_id is not None:
+            await self._colleague(agent_id)
         queue = p.acd.queue_for(conversation.channel, queue_id or conversation.queue_id)
         now = utcnow()
         wanted_until = now + timedelta(seconds=queue.wanted_wait_s) if agent_id else None
@@ -228,6 +240,16 @@ class AgentWork:
         await p.outbound.queued(queued, position)
         await p.deliver_offers(offers)
         return queued
+
+    async def _colleague(self, agent_id: str) -> User:
+        """The user a conversation is transferred to: one who takes conversations."""
+        try:
+            colleague = await self.p.store.get_user(agent_id)
+        except NotFound:
+            raise NotFound("there is no such agent", code="unknown_agent") from None
+        if colleague.role not in CHAT_ROLES:
+            raise InvalidInput("conversations go only to agents, supervisors and admins", code="not_an_agent")
+        return colleague
 
     async def transfer_to_bot(self, user: User, conversation_id: str) -> Conversation:
         """The agent hands the conversation back to the bot, which answers the customer's next message."""

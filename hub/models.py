@@ -25,6 +25,9 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+
+STORE_INT_MAX = 2**63 - 1  # the largest integer SQLite and MongoDB keep: a bound for numbers clients send
+
 class Channel(enum.StrEnum):
     WEBCHAT = "webchat"
     WECHAT = "wechat"

@@ -104,6 +104,9 @@ class Report(msgspec.Struct, kw_only=True):
 
 
 # ----- the period asked for ---------------------------------------------------------------------------------
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 1, 1)  # far from the calendar's ends, whatever the time zone
+
+
 @cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -117,11 +120,11 @@ def _zone(name: str) -> ZoneInfo:
 
 def _date(name: str, text: str | None) -> date:
     try:
-        if text is not None and _DATE.fullmatch(text):
-            return date.fromisoformat(text)
+        if text is not None and _DATE.fullmatch(text) and EARLIEST <= (day := date.fromisoformat(text)) <= LATEST:
+            return day
     except ValueError:
         pass
-    raise InvalidInput(f"'{name}' must be a date written YYYY-MM-DD", code="bad_date")
+    raise InvalidInput(f"'{name}' must be a date written YYYY-MM-DD, from {EARLIEST} to {LATEST}", code="bad_date")
 
 
 def parse_period(start: str | None, end: str | None, tz: str | None = None) -> Period:

@@ -157,7 +157,11 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    aware = aware.astimezone(UTC)
+    try:
+        aware = aware.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-14:00: past the calendar's end in UTC
+        raise InvalidInput("valid_from and valid_to must be real dates, well inside years 1 to 9999",
+                           code="invalid_field") from None
     return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import msgspec
 
 from hub.envelopes import MessageEvent
+from hub.models import STORE_INT_MAX
 
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
@@ -16,7 +17,7 @@ class Hello(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
     token: Token | None = None
     name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
-    after_seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0  # a store's integer at most
+    after_seq: Annotated[int, msgspec.Meta(ge=0, le=STORE_INT_MAX)] = 0
     conversation_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # what after_seq counts in
 
 
@@ -99,6 +100,8 @@ def _type_of(raw: str) -> tuple[str, dict[str, Any]]:
         frame = _decoder.decode(raw)
     except msgspec.DecodeError:
         raise ProtocolError("bad_json", "the frame is not valid JSON") from None
+    except RecursionError:
+        raise ProtocolError("bad_json", "the frame is nested too deeply") from None
     if not isinstance(frame, dict):
         raise ProtocolError("invalid_frame", "a frame must be a JSON object")
     kind = frame.pop("type", None)
@@ -128,7 +131,7 @@ def client_id_of(raw: str) -> str | None:
     """The client_id of a frame we could not accept, when one can be read, to echo in the error."""
     try:
         frame = _decoder.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     value = frame.get("client_id") if isinstance(frame, dict) else None
     return value[:128] if isinstance(value, str) else None

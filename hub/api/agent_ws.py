@@ -196,6 +196,8 @@ async def _answer(runtime: Runtime, user: User, raw: str, feed: AgentFeed) -> st
         frame = _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         return _frame(type="error", code="bad_frame", detail=str(exc)[:200])
+    except RecursionError:
+        return _frame(type="error", code="bad_frame", detail="the frame is nested too deeply")
     if isinstance(frame, AgentPing):
         return _frame(type="pong")
     if isinstance(frame, AgentTyping):

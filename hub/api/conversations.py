@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from hub.api.deps import current_user, require, runtime_of
 from hub.envelopes import MessageEvent, SuggestionsEvent
 from hub.errors import Forbidden
-from hub.models import MANAGER_ROLES, Conversation, ConversationState, User, iso
+from hub.models import MANAGER_ROLES, STORE_INT_MAX, Conversation, ConversationState, User, iso
 
 S = ConversationState
 
@@ -117,7 +117,7 @@ class ConversationController(Controller):
     @get("/{conversation_id:str}/messages")
     async def messages(
         self, request: Request, user: User, conversation_id: str,
-        after: Annotated[int, Parameter(ge=0)] = 0,
+        after: Annotated[int, Parameter(ge=0, le=STORE_INT_MAX)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 500,
         via: str | None = None,
     ) -> list[MessageEvent]:

@@ -41,6 +41,12 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return problem(status, _HTTP_CODES.get(status, "bad_request"), detail)
 
 
+def unreadable_body(_: Request, exc: Exception) -> Response:
+    """What the JSON decoder raises besides its own error: nesting beyond its depth, bytes that are not UTF-8."""
+    log.info("request body refused: %s", type(exc).__name__)
+    return problem(400, "invalid_request", "the request body is not valid JSON (not UTF-8, or nested too deeply)")
+
+
 def internal_error(_: Request, exc: Exception) -> Response:
     log.exception("request failed", exc_info=exc)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
@@ -50,5 +56,7 @@ HANDLERS: dict[Any, Any] = {
     HubError: hub_error,
     ValidationException: validation_error,
     HTTPException: http_error,
+    RecursionError: unreadable_body,
+    UnicodeDecodeError: unreadable_body,
     Exception: internal_error,
 }

@@ -19,13 +19,13 @@ from litestar.params import Parameter
 from hub.api.deps import current_user, runtime_of
 from hub.errors import InvalidInput, NotFound
 from hub.library import REVIEWERS, WRITERS, BulkResult, Category, Library, require
-from hub.models import Channel, Suggested, User
+from hub.models import STORE_INT_MAX, Channel, Suggested, User
 from kb import porting
 from kb.articles import Action, Article, ArticleContent, ArticleStatus, ArticleVersion
 from kb.feedback import Miss, MissStatus
 
 MAX_IMPORT_BYTES = 10_000_000  # Litestar's own request body limit
-Revision = Annotated[int, msgspec.Meta(ge=1)]
+Revision = Annotated[int, msgspec.Meta(ge=1, le=STORE_INT_MAX)]
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
 Ids = Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(min_length=1, max_length=200)]
 
@@ -64,7 +64,7 @@ class StepIn(msgspec.Struct):
 
 class RollbackIn(msgspec.Struct):
     revision: Revision
-    version: Annotated[int, msgspec.Meta(ge=1)]
+    version: Annotated[int, msgspec.Meta(ge=1, le=STORE_INT_MAX)]
 
 
 class SynonymsIn(msgspec.Struct):
@@ -147,8 +147,8 @@ class KnowledgeController(Controller):
     @get("/articles/{article_id:str}/diff")
     async def diff(
         self, request: Request, user: User, article_id: str,
-        old: Annotated[int, Parameter(query="from", ge=1)],
-        new: Annotated[int | None, Parameter(query="to", ge=1)] = None,
+        old: Annotated[int, Parameter(query="from", ge=1, le=STORE_INT_MAX)],
+        new: Annotated[int | None, Parameter(query="to", ge=1, le=STORE_INT_MAX)] = None,
     ) -> dict[str, list[str]]:
         """Between two versions (``from``, ``to``), or from a version to the working copy (no ``to``)."""
         return await library(request).diff(article_id, old, new)

@@ -50,8 +50,14 @@ class Strategy(enum.StrEnum):
     STICKY = "sticky"
 
 
+# Bounds on what an admin may set: every time and score computed from them stays a finite, storable number.
+PRIORITY_LIMIT = 1_000_000.0
+YEAR_S = 366 * 24 * 3600
+MIN_AGING = 0.001  # per minute; less, and priority ÷ aging (the queue's sort key) is past any number
+
+
 class OverflowStep(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
-    after_s: Annotated[int, msgspec.Meta(ge=1)]
+    after_s: Annotated[int, msgspec.Meta(ge=1, le=YEAR_S)]
     min_proficiency: Proficiency | None = None  # from now on, every required skill at this level is enough
     also_queues: list[Name] = []  # from now on, these queues' eligible agents may take it too
     offer: Outside | None = None  # from now on, offer the customer a ticket or a callback
@@ -70,15 +76,15 @@ class QueueSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     name: str
     channels: list[Channel] = []  # empty: every channel
     skills: dict[Name, Proficiency] = {}  # required skill → minimum proficiency
-    base_priority: float = 0.0
-    aging_per_min: Annotated[float, msgspec.Meta(ge=0)] = 1.0
-    max_wait_s: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    max_length: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    base_priority: Annotated[float, msgspec.Meta(ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)] = 0.0
+    aging_per_min: Annotated[float, msgspec.Meta(ge=0, le=PRIORITY_LIMIT)] = 1.0
+    max_wait_s: Annotated[int, msgspec.Meta(ge=1, le=YEAR_S)] | None = None
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     strategy: Strategy = Strategy.LONGEST_IDLE
     overflow: list[OverflowStep] = []
     hours: Hours | None = None  # None: always open
-    sticky_window_s: Annotated[int, msgspec.Meta(ge=1)] = 24 * 3600  # sticky: the last agent, if this recent
-    wanted_wait_s: Annotated[int, msgspec.Meta(ge=0)] = 60  # how long it waits for a wanted agent alone
+    sticky_window_s: Annotated[int, msgspec.Meta(ge=1, le=YEAR_S)] = 24 * 3600  # sticky: the last agent, if this recent
+    wanted_wait_s: Annotated[int, msgspec.Meta(ge=0, le=YEAR_S)] = 60  # how long it waits for a wanted agent alone
 
     def serves(self, channel: Channel) -> bool:
         return not self.channels or channel in self.channels
@@ -198,6 +204,9 @@ def check(queues: list[QueueSpec]) -> list[QueueSpec]:
             if unknown:
                 raise InvalidInput(f"queue {queue.id}: overflow to unknown queue(s) {', '.join(unknown)}",
                                    code="invalid_queues")
+        if 0 < queue.aging_per_min < MIN_AGING:
+            raise InvalidInput(f"queue {queue.id}: aging_per_min is 0 (no aging) or at least {MIN_AGING}",
+                               code="invalid_queues")
         if [s.after_s for s in queue.overflow] != sorted(s.after_s for s in queue.overflow):
             raise InvalidInput(f"queue {queue.id}: overflow steps must be in time order", code="invalid_queues")
         if queue.hours is not None:

@@ -109,6 +109,8 @@ async def test_a_flood_is_rate_limited_without_losing_the_socket_or_acked_messag
     ("post", "/api/auth/login", b'{"username": "agent", "password": "wrong"}', 401, "bad_credentials"),
     ("post", "/api/agent/state", b'{"state": "ready"}', 401, "unauthorized"),
     ("get", "/api/nothing-here", None, 404, "not_found"),
+    ("post", "/api/auth/login", b"[" * 1000 + b"]" * 1000, 400, "invalid_request"),  # deeper than the decoder goes
+    ("post", "/api/auth/login", b'{"username": "\xff", "password": "x"}', 400, "invalid_request"),  # not UTF-8
 ])
 async def test_bad_rest_requests_get_a_stable_error_code(
     hub: HubServer, method: str, path: str, body: bytes | None, status: int, code: str
@@ -143,8 +145,19 @@ async def test_agent_rest_errors(hub: HubServer, agent: Agent) -> None:
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_request")
     await agent.send("{oops")
     assert (await agent.next("error"))["code"] == "bad_frame"
+    await agent.send('{"type": "ping", "x": ' + "[" * 30_000 + "]" * 30_000 + "}")
+    assert (await agent.next("error"))["code"] == "bad_frame"
     await agent.send({"type": "ping"})
     assert await agent.next("pong")
+    beyond = await http.get(f"/api/conversations/{conversation_id}/messages", params={"after": 2**63})
+    assert (beyond.status_code, beyond.json()["code"]) == (400, "invalid_request")
+    nobody = await http.post(f"/api/conversations/{conversation_id}/transfer", json={"agent_id": "nobody"})
+    assert (nobody.status_code, nobody.json()["code"]) == (404, "unknown_agent")
+    assert (await http.get(f"/api/conversations/{conversation_id}")).json()["state"] == "assigned"  # still theirs
+    deep = '{"type": "message", "client_id": "deep", "text": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    await customer.send(deep)
+    assert (await customer.next("error"))["code"] == "bad_json"
+    assert (await customer.say("still here"))["type"] == "ack"
     await customer.close()
 
 

@@ -131,6 +131,7 @@ BAD_BODIES = [
     ({**ARTICLE, "similar": "not a list"}, "invalid_request"),
     ({**ARTICLE, "valid_from": "2026-02-01T00:00:00Z", "valid_to": "2026-01-01T00:00:00Z"}, "invalid_field"),
     ({**ARTICLE, "valid_from": "yesterday"}, "invalid_request"),
+    ({**ARTICLE, "valid_to": "9999-12-31T23:59:59-14:00"}, "invalid_field"),  # past the calendar's end in UTC
 ]
 
 
@@ -158,6 +159,11 @@ async def test_bad_requests_to_every_other_endpoint(users: dict[str, httpx.Async
         (rev.post(f"/api/kb/articles/{draft['id']}/rollback", json={"revision": 1, "version": 1}), 404, "not_found"),
         (ed.get(f"/api/kb/articles/{draft['id']}/diff", params={"from": 1}), 404, "not_found"),
         (ed.get(f"/api/kb/articles/{draft['id']}/diff"), 400, "invalid_request"),
+        (ed.get(f"/api/kb/articles/{draft['id']}/diff", params={"from": 2**63}), 400, "invalid_request"),
+        (rev.post(f"/api/kb/articles/{draft['id']}/rollback", json={"revision": 1, "version": 2**63}), 400,
+         "invalid_request"),
+        (ed.post("/api/kb/import", params={"format": "json"}, content=b"[" * 1000 + b"]" * 1000), 400,
+         "invalid_request"),
         (ed.get("/api/kb/search"), 400, "invalid_request"),
         (ed.get("/api/kb/search", params={"q": "x", "channel": "fax"}), 400, "invalid_request"),
         (ed.get("/api/kb/articles", params={"status": "lost"}), 400, "invalid_request"),

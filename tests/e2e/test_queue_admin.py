@@ -57,9 +57,18 @@ async def test_queue_and_user_changes_are_checked(hub: HubServer) -> None:
         bad_overflow = {**TECH, "overflow": [{"after_s": 60, "also_queues": ["nowhere"]}]}
         for body, code in (([bad_overflow, GENERAL], "invalid_queues"), ([], "invalid_queues"),
                            ([{"id": "x y", "name": "bad id"}], "invalid_request"),
-                           ([GENERAL, GENERAL], "invalid_queues")):
+                           ([GENERAL, GENERAL], "invalid_queues"),
+                           # numbers no wait, timer or queue score could be computed from
+                           ([{**GENERAL, "wanted_wait_s": 2**70}], "invalid_request"),
+                           ([{**GENERAL, "base_priority": 1e308}], "invalid_request"),
+                           ([{**TECH, "overflow": [{"after_s": 2**62}]}, GENERAL], "invalid_request"),
+                           ([{**GENERAL, "aging_per_min": 1e-300}], "invalid_queues")):
             response = await admin.put("/api/queues/", json=body)
             assert response.status_code == 400 and response.json()["code"] == code, response.text
+        for period in ({"from": "0001-01-01", "to": "0001-01-02", "tz": "Asia/Shanghai"},
+                       {"from": "9999-12-30", "to": "9999-12-31", "tz": "Etc/GMT+12"}):
+            response = await admin.get("/api/reports", params=period)
+            assert (response.status_code, response.json()["code"]) == (400, "bad_date"), response.text
         response = await admin.put("/api/queues/other", json=GENERAL)
         assert response.status_code == 400 and response.json()["code"] == "id_mismatch"
         assert (await agent.http.put("/api/queues/", json=[GENERAL])).status_code == 403
