@@ -19,7 +19,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from hub.api.deps import runtime_of, user_from_token
 from hub.envelopes import StatusEvent
-from hub.errors import Forbidden, HubError
+from hub.errors import Conflict, Forbidden, HubError
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import MANAGER_ROLES, ConversationState, User
 from hub.pipeline import Pipeline
@@ -104,9 +104,13 @@ class AgentFeed:
         if self._user.role not in MANAGER_ROLES:
             raise Forbidden("only supervisors and admins monitor conversations", code="role_forbidden")
         await self._pipeline.store.get_conversation(conversation_id)  # NotFound for an unknown one
-        if conversation_id not in self._monitoring and len(self._monitoring) < MAX_MONITORED:
-            self._monitoring.add(conversation_id)
-            await self._pipeline.watch(conversation_id, self._outbox.push)
+        if conversation_id in self._monitoring:
+            return
+        if len(self._monitoring) >= MAX_MONITORED:
+            raise Conflict(f"one console monitors at most {MAX_MONITORED} conversations; stop one first",
+                           code="too_many_monitored")
+        self._monitoring.add(conversation_id)
+        await self._pipeline.watch(conversation_id, self._outbox.push)
 
     async def unmonitor(self, conversation_id: str) -> None:
         if conversation_id in self._monitoring:

@@ -3,6 +3,7 @@ the history after a reconnect), and a barge-in reaches the customer in the agent
 
 from __future__ import annotations
 
+from hub.api.agent_ws import MAX_MONITORED
 from tests.support.clients import Agent, Customer
 from tests.support.hub import HubServer
 
@@ -83,4 +84,28 @@ async def test_silent_monitoring_over_the_supervisors_socket(hub: HubServer, age
         assert not [f for f in boss.seen if f.get("text") == "after"]
     finally:
         await customer.close()
+        await boss.close()
+
+
+async def test_monitoring_beyond_the_limit_is_refused_not_ignored(hub: HubServer) -> None:
+    assert hub.add_user("boss", "pw-boss-123", "supervisor").returncode == 0
+    boss = await Agent.login(hub.http, hub.ws, "boss", "pw-boss-123")
+    customers = []
+    try:
+        for n in range(MAX_MONITORED + 1):
+            customer, _ = await Customer.open(hub.ws)
+            await customer.say(f"waiting {n}")
+            customers.append(customer)
+        for customer in customers[:MAX_MONITORED]:
+            await boss.send({"type": "monitor", "conversation_id": customer.conversation_id})
+            await boss.next("monitoring")
+        await boss.send({"type": "monitor", "conversation_id": customers[-1].conversation_id})
+        assert (await boss.next("error"))["code"] == "too_many_monitored"
+        await boss.send({"type": "unmonitor", "conversation_id": customers[0].conversation_id})
+        await boss.next("unmonitored")
+        await boss.send({"type": "monitor", "conversation_id": customers[-1].conversation_id})
+        assert (await boss.next("monitoring"))["conversation_id"] == customers[-1].conversation_id
+    finally:
+        for customer in customers:
+            await customer.close()
         await boss.close()
