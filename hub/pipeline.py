@@ -106,6 +106,7 @@ class Pipeline:
         self.work = AgentWork(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
         self._names: dict[str, str] = {}
+        self._answering: set[tuple[str, int]] = set()  # (conversation, seq) the bot is answering in this process
 
     # ----- events -----------------------------------------------------------------------------
     async def publish(self, event: Event, conversation_id: str | None, agent_id: str | None, *,
@@ -327,7 +328,16 @@ class Pipeline:
 
     # ----- the bot, agent assist and the queue ------------------------------------------------
     async def _ask_bot(self, conversation: Conversation, message: Message) -> None:
-        await self.turns.ask(conversation, message)
+        """One answer per message: a resend that comes while its first turn is still being answered here
+        (the customer lost the socket before the ack) waits for nothing and asks nothing."""
+        turn = (conversation.id, message.seq)
+        if turn in self._answering:
+            return
+        self._answering.add(turn)
+        try:
+            await self.turns.ask(conversation, message)
+        finally:
+            self._answering.discard(turn)
 
     async def feedback(self, conversation_id: str, message_id: str, helpful: bool, comment: str | None) -> None:
         await self.turns.feedback(conversation_id, message_id, helpful, comment)

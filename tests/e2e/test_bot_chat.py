@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -135,3 +136,18 @@ async def test_with_an_llm_configured_the_bot_words_its_answer_and_drafts_for_th
             await customer.say("and on weekends, when are you open?")
             assist = await agent.next("suggestions", where=lambda f: "draft" in f)
             assert assist["draft"] == llm.script.reply
+
+
+async def test_a_message_resent_while_the_bot_answers_it_is_answered_once(hub: HubServer,
+                                                                           admin: httpx.AsyncClient) -> None:
+    await publish(admin, **HOURS)
+    for attempt in range(10):
+        customer, _ = await Customer.open(hub.ws)
+        await customer.send({"type": "message", "client_id": "lost", "text": "when are you open?"})
+        await customer.close()  # the socket dropped before the ack came; the widget resends on its new one
+        again, _ = await Customer.open(hub.ws, token=customer.token)
+        assert (await again.say("when are you open?", client_id="lost"))["type"] == "ack"
+        await again.next("message", where=lambda f: f["role"] == "bot")
+        await asyncio.sleep(0.2)  # time for a second answer, were one coming
+        _, later = await Customer.open(hub.ws, token=customer.token)
+        assert [m["role"] for m in later["history"]] == ["customer", "bot"], attempt
