@@ -33,7 +33,7 @@ from connectors.webchat.payloads import (
     decode_frame,
     encode,
 )
-from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session
+from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session, StatusEvent
 from hub.errors import HubError, NotFound
 from hub.flow import Outbox, TokenBucket, close_all
 from hub.models import Channel
@@ -124,24 +124,29 @@ class WebchatConnector:
                                                hello.after_seq, hello.conversation_id)
         conn.outbox.hold()
         try:
-            history = await self._follow_with_history(conn, hello, session)
+            history, status = await self._follow_with_history(conn, hello, session)
         except BaseException:
             conn.outbox.release()  # the error frame must get out, and everything after it
             raise
         conn.session = session
         welcome = Welcome(conversation_id=session.conversation_id, token=session.token, history=history)
-        conn.outbox.release(encode(welcome).decode(), encode(session.status).decode())
+        conn.outbox.release(encode(welcome).decode(), encode(status).decode())
 
-    async def _follow_with_history(self, conn: _Connection, hello: Hello, session: Session) -> list[MessageEvent]:
+    async def _follow_with_history(self, conn: _Connection, hello: Hello,
+                                   session: Session) -> tuple[list[MessageEvent], StatusEvent]:
+        """The session's history and status as of after the socket began to follow the conversation (so
+        no change between reading them and watching is lost)."""
         await self._follow(conn, session.conversation_id)
-        history = session.history
+        history, status = session.history, session.status
         if hello.token is not None:  # catch up with what arrived between reading history and watching
             same = hello.conversation_id in (None, session.conversation_id)
             last = history[-1].seq if history else (hello.after_seq if same else 0)
             later = await self._hub.open_session(self.channel, session.token, None, None, last,
                                                  session.conversation_id)
             history = [*history, *(m for m in later.history if m.seq > last)]
-        return history
+            if later.conversation_id == session.conversation_id:
+                status = later.status
+        return history, status
 
     async def _follow(self, conn: _Connection, conversation_id: str) -> None:
         conn.watching.append(conversation_id)  # first, so that closing unwatches even a half-made watch

@@ -78,3 +78,32 @@ async def test_a_failed_hello_is_answered_and_the_socket_keeps_working() -> None
     except Closed:
         pass
     assert hub.watching == []  # closing unwatched everything, the failed attempt included
+
+
+class ChangingHub(FlakyHub):
+    """The agent puts the customer on hold between the hello's first read and its watch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watch_failures = 0
+        self.reads = 0
+
+    async def open_session(self, channel, token, name, locale, after_seq=0, known_conversation_id=None) -> Session:
+        self.reads += 1
+        held = self.reads > 1
+        return Session(conversation_id="c1", contact_id="k1", token="t1", history=[],
+                       status=StatusEvent(conversation_id="c1", state=ConversationState.ASSIGNED, on_hold=held))
+
+
+async def test_a_resumed_session_gets_the_status_as_of_after_it_follows_the_conversation() -> None:
+    socket = MemorySocket()
+    serving = asyncio.create_task(WebchatConnector(ChangingHub()).serve(socket))
+    await socket.incoming.put('{"type":"hello","token":"t1"}')
+    assert (await asyncio.wait_for(socket.sent.get(), 2))["type"] == "welcome"
+    status = await asyncio.wait_for(socket.sent.get(), 2)
+    assert status["type"] == "status" and status["on_hold"] is True
+    await socket.incoming.put(None)
+    try:
+        await asyncio.wait_for(serving, 2)
+    except Closed:
+        pass
