@@ -625,11 +625,13 @@
     return t(msg.role);
   }
 
+  // lastSeq: every message up to it has been shown, with no gap (a catch-up after a reconnect reads from
+  // there). A live message past a gap (one came while the socket was away) does not move it.
   function showMessage(entry, msg) {
+    if ((msg.seq || 0) <= entry.lastSeq + 1) entry.lastSeq = Math.max(entry.lastSeq, msg.seq || 0);
     if (entry.seen.has(msg.id)) return;
     entry.seen.add(msg.id);
     entry.shown.push(msg);
-    entry.lastSeq = Math.max(entry.lastSeq, msg.seq || 0);
     drawMessage(entry, msg);
   }
 
