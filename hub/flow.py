@@ -66,6 +66,7 @@ class Outbox:
         self._idle: asyncio.Future[None] | None = None  # the writer waits on it when nothing is left to send
         self._held: list[str] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
         self.overflowed = False
 
     def start(self) -> None:
@@ -75,8 +76,10 @@ class Outbox:
         if self._held is not None:
             self._held.append(frame)
             return
-        if len(self._frames) >= self._limit:
-            self.overflowed = True  # a client that reads nothing; the caller closes it
+        if len(self._frames) >= self._limit:  # a client that reads nothing: it catches up once it reconnects
+            if not self.overflowed and self._close is not None:
+                self._closing = asyncio.get_running_loop().create_task(self._close_quietly())
+            self.overflowed = True  # and the caller stops reading it
             return
         self._frames.append(None if frame is RESYNC else frame)
         idle, self._idle = self._idle, None
@@ -104,11 +107,15 @@ class Outbox:
             except Exception:  # the socket is gone; the reader side will notice and clean up
                 log.debug("outbox: send failed", exc_info=True)
                 return
-        if self._close is not None:  # RESYNC: the reader side sees the socket end and cleans up
-            try:
-                await self._close(*RESYNC_CLOSE)
-            except Exception:
-                log.debug("outbox: close failed", exc_info=True)
+        await self._close_quietly()  # RESYNC: the reader side sees the socket end and cleans up
+
+    async def _close_quietly(self) -> None:
+        if self._close is None:
+            return
+        try:
+            await self._close(*RESYNC_CLOSE)
+        except Exception:
+            log.debug("outbox: close failed", exc_info=True)
 
     async def close(self) -> None:
         if self._writer is None:

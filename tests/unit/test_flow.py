@@ -73,6 +73,15 @@ async def test_a_client_that_reads_nothing_overflows_the_outbox_and_nothing_more
     await outbox.close()
 
 
+async def test_an_overflowing_outbox_closes_its_socket_at_once_so_the_client_reconnects_and_catches_up() -> None:
+    socket = Socket()
+    outbox = Outbox(socket.send, limit=3, close=socket.close)  # the writer is not started: nothing leaves
+    for n in range(5):
+        outbox.push(str(n))
+    await _settle()
+    assert outbox.overflowed and socket.closed == RESYNC_CLOSE
+
+
 async def test_resync_closes_the_socket_once_the_frames_before_it_are_out() -> None:
     socket = Socket(slow=True)
     outbox = Outbox(socket.send, close=socket.close)
