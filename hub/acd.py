@@ -86,7 +86,8 @@ class Acd:
     # ----- agents -----------------------------------------------------------------------------
     def capacities(self, user: User) -> dict[str, int]:
         settings = self.pipeline.settings
-        return {"chat": user.capacities.get("chat") or user.capacity or settings.agent_capacity,
+        chat = user.capacities["chat"] if "chat" in user.capacities else user.capacity
+        return {"chat": settings.agent_capacity if chat is None else chat,  # 0: takes no chats (voice only)
                 "voice": user.capacities.get("voice", 1),
                 "email": user.capacities.get("email", settings.email_capacity)}
 
