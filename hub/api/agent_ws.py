@@ -3,7 +3,8 @@
 Client frames: ``{"type":"message","conversation_id","text","client_id"?}`` (answered with ``ack``),
 ``{"type":"ping"}``, ``{"type":"typing","conversation_id"}`` (the customer sees the agent typing; no answer), and
 for supervisors and admins ``{"type":"monitor"|"unmonitor","conversation_id"}`` (silent monitoring: every event
-of that conversation, answered with ``monitoring``/``unmonitored``). Everything else the hub pushes (offer,
+of that conversation, answered with ``monitoring``/``unmonitored``; at most ``MAX_MONITORED`` at once, past which
+the answer is an error, ``too_many_monitored``). Everything else the hub pushes (offer,
 offer_withdrawn, message, status, suggestions, agent_state, typing, undelivered).
 """
 

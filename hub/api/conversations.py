@@ -171,7 +171,8 @@ class ConversationController(Controller):
     @post("/{conversation_id:str}/transfer", status_code=200)
     async def transfer(self, request: Request, user: User, conversation_id: str,
                        data: TransferIn | None = None) -> ConversationOut:
-        """Back to waiting: in its queue or ``queue_id``, offered to ``agent_id`` first when given."""
+        """Back to waiting: in its queue or ``queue_id``, offered to ``agent_id`` first when given (404
+        ``unknown_queue`` / ``unknown_agent``; 400 ``not_an_agent`` for a user who takes no conversations)."""
         target = data or TransferIn()
         pipeline = runtime_of(request).pipeline
         return await _out(request, await pipeline.work.transfer_to_queue(user, conversation_id, target.queue_id,
