@@ -10,30 +10,24 @@ from tests.support.hub import HubServer
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Route, WebSocketRoute, expect
 
-from tests.browser.test_pages import _customer_asks, _sign_in, _watch_errors
+from tests.browser.test_pages import _console_and_widget, _handed_to_the_agent
 
 expect.set_options(timeout=10_000)
 
 
 def test_a_reconnected_console_shows_what_came_while_it_was_away(browser: Browser, hub: HubServer) -> None:
     errors: list[str] = []
-    agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
-    customer_ctx = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 760})
+    sockets: list[WebSocketRoute] = []
+
+    def through(socket: WebSocketRoute) -> None:
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    (agent_ctx, customer_ctx), console, store = _console_and_widget(
+        browser, hub, errors, {"width": 1000, "height": 760},
+        before_sign_in=lambda page: page.route_web_socket("**/ws/agent*", through))
     try:
-        console = agent_ctx.new_page()
-        _watch_errors(console, errors)
-        sockets: list[WebSocketRoute] = []
-
-        def through(socket: WebSocketRoute) -> None:
-            socket.connect_to_server()
-            sockets.append(socket)
-
-        console.route_web_socket("**/ws/agent*", through)
-        _sign_in(console, hub)
-        store = customer_ctx.new_page()
-        _watch_errors(store, errors)
-        _customer_asks(store, hub, "a person please")
-        console.locator(".offer").get_by_role("button", name="Accept").click()
+        _handed_to_the_agent(console, store, "a person please")
         log = console.get_by_role("log")
         expect(log.locator(".msg.customer")).to_contain_text("a person please")
 

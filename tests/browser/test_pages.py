@@ -10,6 +10,7 @@ Screenshots go to var/screenshots/.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,18 @@ def _customer_asks(store: Page, hub: HubServer, text: str) -> None:
     store.get_by_label("Your message").press("Enter")
 
 
-def _console_and_widget(browser: Browser, hub: HubServer, errors: list[str], customer_viewport: dict[str, int]
+def _console_and_widget(browser: Browser, hub: HubServer, errors: list[str], customer_viewport: dict[str, int],
+                        before_sign_in: Callable[[Page], None] | None = None
                         ) -> tuple[tuple[BrowserContext, BrowserContext], Page, Page]:
-    """An agent signed in on /console (Ready), and a customer on the demo page with the widget open."""
+    """An agent signed in on /console (Ready), and a customer on the demo page with the widget open;
+    ``before_sign_in`` prepares the console page first (routes it, say)."""
     agent_ctx = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 760})
     customer_ctx = browser.new_context(locale="en-US", viewport=customer_viewport)
     try:
         console = agent_ctx.new_page()
         _watch_errors(console, errors)
+        if before_sign_in is not None:
+            before_sign_in(console)
         _sign_in(console, hub)
         store = customer_ctx.new_page()
         _watch_errors(store, errors)
