@@ -31,11 +31,17 @@ from hub.models import (
 )
 from hub.routing.queues import MEDIA
 from hub.routing.router import release_trigger
+from hub.store.base import agent_conflict
 
 if TYPE_CHECKING:
     from hub.pipeline import Pipeline
 
 S = ConversationState
+
+
+def _reply_key(user: User, conversation_id: str, client_id: str) -> str:
+    """The external id an agent's reply is stored under: one reply per client id, user and conversation."""
+    return f"agent:{user.id}:{conversation_id}:{client_id}"
 
 
 def _held_until(conversation: Conversation, now: datetime) -> dict[str, object]:
@@ -84,9 +90,13 @@ class AgentWork:
 
     # ----- who may act ----------------------------------------------------------------------------
     async def assigned_to(self, user: User, conversation_id: str) -> Conversation:
+        """The user's conversation, assigned to them now. One that was theirs and is no longer (resolved) is a
+        conflict of timing (409), one that never was is not theirs to touch (403)."""
         conversation = await self.p.store.get_conversation(conversation_id)
-        if conversation.state is not S.ASSIGNED or conversation.agent_id != user.id:
+        if conversation.agent_id != user.id:
             raise Forbidden("this conversation is not assigned to you", code="not_assigned")
+        if conversation.state is not S.ASSIGNED:
+            raise agent_conflict()
         return conversation
 
     async def writable_by(self, user: User, conversation_id: str) -> Conversation:
@@ -95,6 +105,8 @@ class AgentWork:
             conversation = await self.p.store.get_conversation(conversation_id)
             if conversation.state is S.ASSIGNED and conversation.agent_id:
                 return conversation
+            if conversation.agent_id != user.id:
+                raise Conflict("no agent is working this conversation", code="not_assigned")
         return await self.assigned_to(user, conversation_id)
 
     def check_text(self, text: str) -> str:
@@ -111,7 +123,13 @@ class AgentWork:
         """The agent's reply, with an attachment uploaded for this customer (``file_id``) if any; a supervisor or
         admin may also write into an agent's conversation (barge-in). A reply ends a hold."""
         p = self.p
-        conversation = await self.writable_by(user, conversation_id)
+        try:
+            conversation = await self.writable_by(user, conversation_id)
+        except Conflict:  # no longer theirs; a reply sent again after its answer was lost is answered again
+            resent = None if client_id is None else await self._resent(user, conversation_id, client_id)
+            if resent is None:
+                raise
+            return resent
         meta: dict[str, str] = {}
         if file_id is not None:
             attached = await p.attachments.of_contact(file_id, conversation.contact_id)
@@ -120,7 +138,7 @@ class AgentWork:
         appended = await p.store.add_message(Message(
             id=new_id(), conversation_id=conversation.id, seq=0, role=Role.AGENT, text=self.check_text(text),
             channel=conversation.channel, created_at=utcnow(), author_id=user.id, meta=meta,
-            external_id=f"agent:{user.id}:{conversation.id}:{client_id}" if client_id else None,
+            external_id=_reply_key(user, conversation.id, client_id) if client_id else None,
             client_id=client_id), agent=conversation.agent_id)
         event = await p.message_event(appended.message)
         if appended.created:
@@ -129,6 +147,12 @@ class AgentWork:
             if conversation.on_hold_since is not None:
                 await self._end_hold(conversation, notice=False)
         return event
+
+    async def _resent(self, user: User, conversation_id: str, client_id: str) -> MessageEvent | None:
+        """The reply this user stored under ``client_id`` in the conversation, if any."""
+        conversation = await self.p.store.get_conversation(conversation_id)
+        stored = await self.p.store.find_message(conversation.channel, _reply_key(user, conversation.id, client_id))
+        return None if stored is None else await self.p.message_event(stored)
 
     async def whisper(self, user: User, conversation_id: str, text: str) -> MessageEvent:
         """A supervisor's private note to the agent working the conversation: stored, never sent to the

@@ -137,6 +137,9 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:str}/messages", status_code=201)
     async def reply(self, request: Request, user: User, conversation_id: str, data: ReplyIn) -> MessageEvent:
+        """The agent's reply. 403 ``not_assigned``: the conversation is not theirs; 409 ``not_assigned``: it was,
+        and is no longer (resolved). Sent again with the same ``client_id``, it is stored once and answered with
+        the stored message, after resolving too."""
         return await runtime_of(request).pipeline.work.agent_message(user, conversation_id, data.text, data.client_id,
                                                                 data.file_id)
 

@@ -139,6 +139,10 @@ class Store(ABC):
         """
 
     @abstractmethod
+    async def find_message(self, channel: Channel, external_id: str) -> Message | None:
+        """The message stored under ``(channel, external_id)``, if any (what a resend is answered with)."""
+
+    @abstractmethod
     async def messages(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[Message]:
         """Messages with seq > after_seq, oldest first."""
 

@@ -220,11 +220,13 @@ class MongoStore(Store):
         return await self._many("conversations", query, Conversation, QUEUE_ORDER)
 
     # messages
+    async def find_message(self, channel: Channel, external_id: str) -> Message | None:
+        return await self._one("messages", {"channel": channel, "external_id": external_id}, Message)
+
     async def _resent(self, message: Message) -> Message | None:
         if message.external_id is None:
             return None
-        query = {"channel": message.channel, "external_id": message.external_id}
-        return await self._one("messages", query, Message)
+        return await self.find_message(message.channel, message.external_id)
 
     async def _take_seq(self, conversation_id: str, open_only: bool, agent: str | None) -> Conversation:
         query: dict[str, Any] = {"_id": conversation_id}

@@ -275,10 +275,14 @@ class SQLiteStore(Store):
         return await self._fetch_many(sql, (agent_id, *states), Conversation)
 
     # messages
+    _FIND_MESSAGE = "SELECT doc FROM messages WHERE channel = ? AND external_id = ?"
+
+    async def find_message(self, channel: Channel, external_id: str) -> Message | None:
+        return await self._fetch_one(self._FIND_MESSAGE, (channel, external_id), Message)
+
     def _add_message(self, db: sqlite3.Connection, message: Message, open_only: bool, agent: str | None) -> Appended:
         if message.external_id is not None:
-            sql = "SELECT doc FROM messages WHERE channel = ? AND external_id = ?"
-            existing = self._one(sql, (message.channel, message.external_id), Message)
+            existing = self._one(self._FIND_MESSAGE, (message.channel, message.external_id), Message)
             if existing is not None:
                 return Appended(existing, False, None)
         guard, args = "", [message.conversation_id]

@@ -230,6 +230,9 @@ async def test_resend_with_same_external_id_is_not_stored_twice(store: Store) ->
     assert created and not created_again
     assert again == first
     assert len(await store.messages(conversation.id)) == 1
+    assert await store.find_message(conversation.channel, "c1") == first
+    assert await store.find_message(conversation.channel, "c2") is None
+    assert await store.find_message(Channel.EMAIL, "c1") is None
 
 
 async def test_concurrent_resends_store_one_message(store: Store) -> None:

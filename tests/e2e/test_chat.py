@@ -108,6 +108,30 @@ async def test_an_agent_may_reuse_a_client_id_in_another_conversation(hub: HubSe
     assert again.json()["id"] == replies[0].json()["id"]  # a true resend is still stored once
 
 
+async def test_a_reply_resent_after_resolving_is_acknowledged_again_and_a_new_one_conflicts(
+        hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("help")
+    conversation_id = await agent.accept_next_offer()
+    url = f"/api/conversations/{conversation_id}/messages"
+    sent = await agent.http.post(url, json={"text": "done, bye", "client_id": "last-1"})
+    assert (await agent.http.post(f"/api/conversations/{conversation_id}/resolve")).status_code == 200
+    again = await agent.http.post(url, json={"text": "done, bye", "client_id": "last-1"})  # its answer was lost
+    assert (again.status_code, again.json()["id"]) == (201, sent.json()["id"])
+    late = await agent.http.post(url, json={"text": "one more thing", "client_id": "last-2"})
+    assert (late.status_code, late.json()["code"]) == (409, "not_assigned")  # theirs, but no longer
+    assert hub.add_user("wu", "pw-wu-123456", "agent").returncode == 0
+    wu = await Agent.login(hub.http, hub.ws, "wu", "pw-wu-123456")
+    try:
+        other = await wu.http.post(url, json={"text": "done, bye", "client_id": "last-1"})
+        assert (other.status_code, other.json()["code"]) == (403, "not_assigned")  # never theirs
+    finally:
+        await wu.close()
+    history = (await agent.http.get(url)).json()
+    assert [m["text"] for m in history if m["role"] == "agent"] == ["done, bye"]
+    await customer.close()
+
+
 async def test_each_side_sees_the_other_typing_and_nothing_is_stored(hub: HubServer, agent: Agent) -> None:
     customer, _ = await Customer.open(hub.ws, name="Typist")
     await customer.say("a person please")
