@@ -162,8 +162,17 @@ class UndeliveredEvent(msgspec.Struct, tag="undelivered", tag_field="type", kw_o
     detail: str
 
 
+class MovedEvent(msgspec.Struct, tag="moved", tag_field="type", kw_only=True):
+    """The customer's conversation went on in another: a message from another of their sessions (a second tab,
+    another device) began ``conversation_id`` after ``previous_id`` was resolved. Sent on the old one, so that
+    every session still following it can follow the new one."""
+
+    conversation_id: str
+    previous_id: str
+
+
 Event = (MessageEvent | StatusEvent | OfferEvent | OfferWithdrawnEvent | SuggestionsEvent | AgentStateEvent
-         | UndeliveredEvent | TypingEvent)
+         | UndeliveredEvent | TypingEvent | MovedEvent)
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):

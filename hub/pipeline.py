@@ -32,6 +32,7 @@ from hub.envelopes import (
     Event,
     InboundMessage,
     MessageEvent,
+    MovedEvent,
     OfferEvent,
     OfferWithdrawnEvent,
     OnStored,
@@ -253,10 +254,19 @@ class Pipeline:
         return conversation
 
     async def _reopen_or_renew(self, resolved: Conversation) -> Conversation:
-        """A customer wrote to a resolved conversation: reopen it within the window, else begin anew."""
+        """A customer wrote to a resolved conversation: reopen it within the window, else begin anew. A later
+        conversation of theirs on the channel (begun from another tab or device) is where it goes instead,
+        reopened or renewed in turn if need be; the conversation after a resolved one has an id derived from
+        it, so that two sessions renewing it at once begin one, not two."""
+        latest = await self.store.latest_conversation(resolved.contact_id, resolved.channel)
+        if latest is not None and latest.id != resolved.id and latest.created_at >= resolved.created_at:
+            if latest.state is not S.RESOLVED:
+                return latest
+            resolved = latest
         now = utcnow()
         if not may_reopen(resolved.resolved_at, now, self.settings.reopen_window_s):
-            return await self._new_conversation(resolved.contact_id, resolved.channel)
+            return await self._new_conversation(resolved.contact_id, resolved.channel,
+                                                derived_id(resolved.id, "next"))
         try:
             reopened = await self.store.update_conversation(resolved.id, S.RESOLVED, {
                 "state": next_state(S.RESOLVED, Transition.REOPEN), "resolved_at": None,
@@ -275,6 +285,8 @@ class Pipeline:
         receipt = Receipt(message_id=stored.id, conversation_id=stored.conversation_id, created=appended.created)
         if on_stored is not None and (pending := on_stored(receipt)) is not None:
             await pending
+        if appended.created and stored.conversation_id != inbound.conversation_id:
+            await self._moved(inbound.conversation_id, stored.conversation_id)
         if appended.created and conversation is not None:
             await self.publish(await self.message_event(stored), conversation.id, None)
             if conversation.state is S.BOT and inbound.queue_id is not None:
@@ -312,6 +324,10 @@ class Pipeline:
                 return appended
             current = await self._reopen_or_renew(resolved)
             return await self.store.add_message(msgspec.structs.replace(message, conversation_id=current.id))
+
+    async def _moved(self, previous_id: str, conversation_id: str) -> None:
+        """Sent on the old conversation once the sender's own session follows the new one (``on_stored``)."""
+        await self.publish(MovedEvent(conversation_id=conversation_id, previous_id=previous_id), previous_id, None)
 
     async def _resume_turn(self, resent: Message) -> None:
         """A resend of a stored message: if the work after its commit failed (the customer saw an

@@ -153,6 +153,14 @@ class WebchatConnector:
         await self._hub.watch(conversation_id, conn.outbox.push)
         conn.conversation_id = conversation_id
 
+    async def _move(self, conn: _Connection, conversation_id: str) -> None:
+        """Follow ``conversation_id`` instead of the conversations followed so far (the ``moved`` event the
+        hub sends on the old one is for the customer's other sessions, not this one)."""
+        old = list(conn.watching)
+        await self._follow(conn, conversation_id)
+        conn.watching = [conversation_id]
+        await close_all(*(self._hub.unwatch(c, conn.outbox.push) for c in old))
+
     def _check_text(self, text: str, attached: bool = False) -> None:
         if not text.strip() and not attached:
             raise ProtocolError("empty_text", "the message has no text")
@@ -174,10 +182,11 @@ class WebchatConnector:
             kind = "image" if attached.content_type.startswith("image/") else "file"
             text = say.text.strip() or f"[{kind}] {attached.name}"
         def follow(receipt: Receipt) -> Awaitable[None] | None:
-            """The old conversation was closed and a new one began: watch it before its first events go out
-            (a resend of an earlier message, stored in some older conversation, moves nothing)."""
+            """The old conversation was closed and a new one began (or another session of the customer's began
+            it): watch it before its first events go out, and no longer the old one (a resend of an earlier
+            message, stored in some older conversation, moves nothing)."""
             if receipt.created and receipt.conversation_id not in conn.watching:
-                return self._follow(conn, receipt.conversation_id)
+                return self._move(conn, receipt.conversation_id)
             return None
 
         receipt = await self._hub.receive(InboundMessage(

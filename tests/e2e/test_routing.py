@@ -145,6 +145,32 @@ async def test_a_resend_of_an_old_message_does_not_move_the_socket_back(tmp_path
         await agent.close()
 
 
+async def test_past_the_window_two_tabs_of_a_customer_go_on_in_one_new_conversation(tmp_path) -> None:
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
+        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
+        await agent.ready()
+        first, _ = await Customer.open(hub.ws)
+        await first.say("first visit")
+        old = await agent.accept_next_offer()
+        second, _ = await Customer.open(hub.ws, token=first.token)  # another tab of the same customer
+        await agent.http.post(f"/api/conversations/{old}/resolve")
+        await second.next("status", where=lambda f: f["state"] == "resolved")
+        new = (await first.say("a week later"))["conversation_id"]
+        moved = await second.next("moved")  # the other tab hears where the conversation went on
+        assert moved == {"type": "moved", "conversation_id": new, "previous_id": old}
+        assert (await second.say("from the other tab"))["conversation_id"] == new
+        assert (await agent.next("offer"))["conversation_id"] == new
+        await first.send({"type": "ping"})
+        await first.next("pong")
+        assert not [f for f in first.seen if f["type"] == "moved"]  # the tab that moved needs no notice
+        await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+        await asyncio.sleep(0.3)
+        assert not [f for f in agent.seen if f["type"] == "offer" and f["conversation_id"] not in (old, new)]
+        _, welcome = await Customer.open(hub.ws, token=first.token)
+        assert [m["text"] for m in welcome["history"]] == ["a week later", "from the other tab"]
+        await agent.close()
+
+
 async def test_waiting_customers_hear_their_position_move(hub: HubServer, agent: Agent) -> None:
     await agent.http.post("/api/agent/state", json={"state": "not_ready"})
     customers = []

@@ -479,6 +479,7 @@
       case "error": return onError(frame);
       case "feedback_received": return onRated(frame);
       case "survey_received": return onSurveyed(frame);
+      case "moved": return onMoved(frame);
       default: return undefined; // pong
     }
   }
@@ -502,6 +503,16 @@
     for (const entry of S.pending.values()) if (!entry.failed) sendSay(entry);
     clearInterval(S.ping);
     S.ping = setInterval(() => { if (S.ready) S.ws.send('{"type":"ping"}'); }, 25000);
+  }
+
+  // Another tab or device of this customer began a new conversation after ours was resolved: follow it
+  // (the hello after reconnecting brings its history from the start).
+  function onMoved(frame) {
+    if (frame.conversation_id === S.conv || !S.ws) return;
+    S.conv = frame.conversation_id;
+    S.seq[S.conv] = S.seq[S.conv] || 0;
+    S.retry = 0;
+    S.ws.close();
   }
 
   function onAck(frame) {
