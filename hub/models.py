@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
+import unicodedata
 from datetime import UTC, datetime
 
 import msgspec
@@ -149,6 +150,11 @@ class Message(msgspec.Struct, kw_only=True):
     internal: bool = False  # for staff only (a supervisor's whisper): never shown or sent to the customer
     meta: dict[str, str] = {}  # the channel's details (a WeChat image's pic_url and media_id, a location...)
     client_id: str | None = None  # the sending client's own id for it (widget, console): in its every event
+
+
+def username_key(username: str) -> str:
+    """What makes a username unique and finds it at sign-in: "Li" and "li" are one user."""
+    return unicodedata.normalize("NFKC", username).casefold()
 
 
 class User(msgspec.Struct, kw_only=True):

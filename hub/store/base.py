@@ -154,13 +154,15 @@ class Store(ABC):
 
     # users and agents
     @abstractmethod
-    async def add_user(self, user: User) -> None: ...
+    async def add_user(self, user: User) -> None:
+        """Conflict when another user's name is the same regardless of case (``models.username_key``)."""
 
     @abstractmethod
     async def get_user(self, user_id: str) -> User: ...
 
     @abstractmethod
-    async def get_user_by_name(self, username: str) -> User | None: ...
+    async def get_user_by_name(self, username: str) -> User | None:
+        """The user whose name is ``username`` regardless of case; their name as written is kept."""
 
     @abstractmethod
     async def list_users(self) -> list[User]: ...

@@ -14,6 +14,7 @@ Without transactions:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from hub.models import (
     Role,
     StoredFile,
     User,
+    username_key,
 )
 from hub.store.base import (
     Appended,
@@ -53,6 +55,7 @@ from hub.store.mongo_kb import INDEXES as KNOWLEDGE_INDEXES
 from hub.store.mongo_kb import MongoKnowledge
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Order = list[tuple[str, int]]
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -74,7 +77,11 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"external_id": {"$type": "string"}},
         ),
     ],
-    "users": [IndexModel([("username", ASCENDING)], unique=True)],
+    "users": [
+        IndexModel([("username", ASCENDING)], unique=True),
+        IndexModel([("username_key", ASCENDING)], unique=True,
+                   partialFilterExpression={"username_key": {"$type": "string"}}),
+    ],
 }
 
 QUEUE_ORDER: Order = [("sort_key", ASCENDING), ("_id", ASCENDING)]
@@ -113,8 +120,18 @@ class MongoStore(Store):
     async def open(self) -> None:
         # Majority writes: an acknowledged message survives a replica-set failover.
         self._client = AsyncIOMotorClient(self._url, tz_aware=True, w="majority")
+        await self._key_usernames()
         for name, indexes in {**INDEXES, **KNOWLEDGE_INDEXES}.items():
             await self.db[name].create_indexes(indexes)
+
+    async def _key_usernames(self) -> None:
+        """Users stored before names were unique regardless of case get their key (before its index)."""
+        async for doc in self.db.users.find({"username_key": {"$exists": False}}, projection={"username": 1}):
+            key = username_key(doc["username"])
+            if await self.db.users.find_one({"username_key": key}, projection={"_id": 1}) is not None:
+                log.warning("user %r cannot sign in: another user's name differs from it only in case", doc["username"])
+                continue
+            await self.db.users.update_one({"_id": doc["_id"]}, {"$set": {"username_key": key}})
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -273,13 +290,14 @@ class MongoStore(Store):
 
     # users
     async def add_user(self, user: User) -> None:
-        await insert(self.db.users, document(user), "that username is taken")
+        await insert(self.db.users, {**document(user), "username_key": username_key(user.username)},
+                     "that username is taken")
 
     async def get_user(self, user_id: str) -> User:
         return await self._get("users", user_id, User, "user")
 
     async def get_user_by_name(self, username: str) -> User | None:
-        return await self._one("users", {"username": username}, User)
+        return await self._one("users", {"username_key": username_key(username)}, User)
 
     async def list_users(self) -> list[User]:
         return await self._many("users", {}, User, [("username", ASCENDING)])

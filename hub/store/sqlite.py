@@ -8,6 +8,7 @@ WAL with ``synchronous=NORMAL`` survives a killed process (a commit is in the WA
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from hub.models import (
     Role,
     StoredFile,
     User,
+    username_key,
 )
 from hub.store.base import (
     Appended,
@@ -46,6 +48,7 @@ from hub.store.sqlite_kb import SQLiteKnowledge
 from hub.store.sqlite_worker import SQLiteWorker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -68,6 +71,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_order ON messages (conversation_id, s
 CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe ON messages (channel, external_id)
     WHERE external_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+-- users.username holds models.username_key(name); the name as written is in the doc
 CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, doc TEXT NOT NULL, data BLOB NOT NULL);
 """
@@ -78,6 +82,17 @@ def _encode(entity: msgspec.Struct) -> str:
 
 def _decode(raw: str, kind: type[T]) -> T:
     return msgspec.json.decode(raw, type=kind)
+
+
+def key_usernames(db: sqlite3.Connection) -> None:
+    """Users stored before names were unique regardless of case get their key, at start-up."""
+    for user_id, stored, doc in db.execute("SELECT id, username, doc FROM users").fetchall():
+        key = username_key(_decode(doc, User).username)
+        if key != stored:
+            try:
+                db.execute("UPDATE users SET username = ? WHERE id = ?", (key, user_id))
+            except sqlite3.IntegrityError:
+                log.warning("user %r cannot sign in: another user's name differs from it only in case", stored)
 
 
 def _sort_key(conversation: Conversation) -> str:
@@ -110,6 +125,7 @@ class SQLiteStore(Store):
         db.execute("PRAGMA busy_timeout=5000")
         hand_checkpoints_over(db)
         db.executescript(SCHEMA + KNOWLEDGE_SCHEMA)
+        key_usernames(db)
         self._db = db
         return db
 
@@ -330,7 +346,8 @@ class SQLiteStore(Store):
     async def add_user(self, user: User) -> None:
         def tx(db: sqlite3.Connection) -> None:
             try:
-                db.execute("INSERT INTO users VALUES (?, ?, ?)", (user.id, user.username, _encode(user)))
+                db.execute("INSERT INTO users VALUES (?, ?, ?)",
+                           (user.id, username_key(user.username), _encode(user)))
             except sqlite3.IntegrityError as exc:
                 raise Conflict("that username is taken") from exc
 
@@ -343,7 +360,7 @@ class SQLiteStore(Store):
         return found
 
     async def get_user_by_name(self, username: str) -> User | None:
-        return await self._fetch_one("SELECT doc FROM users WHERE username = ?", (username,), User)
+        return await self._fetch_one("SELECT doc FROM users WHERE username = ?", (username_key(username),), User)
 
     async def list_users(self) -> list[User]:
         return await self._fetch_many("SELECT doc FROM users ORDER BY username", (), User)

@@ -25,6 +25,7 @@ from hub.models import (
     utcnow,
 )
 from hub.store.base import ID_BATCH, Store
+from hub.store.sqlite import SQLiteStore
 
 S = ConversationState
 
@@ -304,6 +305,39 @@ async def test_users_are_unique_by_name_and_keep_agent_state(store: Store) -> No
     assert (await store.get_user(user.id)).state_reason == "lunch"
     await store.add_user(a_user("admin", UserRole.ADMIN))
     assert [u.username for u in await store.list_users()] == ["admin", "wang"]
+
+
+async def test_user_names_are_one_regardless_of_case(store: Store) -> None:
+    li = a_user("Li.Na")
+    await store.add_user(li)
+    for taken in ("li.na", "LI.NA", "Ｌｉ.Na"):  # the last in full-width letters
+        with pytest.raises(Conflict):
+            await store.add_user(a_user(taken))
+    assert await store.get_user_by_name("li.NA") == li  # the name as written is kept
+    assert [u.username for u in await store.list_users()] == ["Li.Na"]
+
+
+async def _forget_username_keys(store: Store) -> None:
+    """As a store written before user names were unique regardless of case left them."""
+    if isinstance(store, SQLiteStore):
+        await store.worker.write(lambda db: db.execute(
+            "UPDATE users SET username = json_extract(doc, '$.username')"))
+    else:
+        await store.db.users.update_many({}, {"$unset": {"username_key": ""}})  # type: ignore[attr-defined]
+
+
+async def test_users_stored_before_names_ignored_case_are_found_regardless_of_case(reopenable_store) -> None:
+    store = await reopenable_store()
+    wang, li, other_li = a_user("Wang"), a_user("Li"), a_user("li")
+    await store.add_user(wang)
+    await store.add_user(li)
+    await _forget_username_keys(store)
+    await store.add_user(other_li)  # possible then: "Li" had no key
+    store = await reopenable_store()
+    assert await store.get_user_by_name("WANG") == wang
+    assert await store.get_user_by_name("li") == other_li  # "Li" cannot sign in now, which the start-up logs
+    with pytest.raises(Conflict):
+        await store.add_user(a_user("wang"))
 
 
 async def test_a_users_profile_changes_without_touching_their_state(store: Store) -> None:
