@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from hub.models import Channel, Contact, Conversation, Role, User, utcnow
+from hub.models import Channel, Contact, Conversation, Role, User, ms, utcnow
 from hub.routing.queues import (
     DEFAULT_QUEUE,
     MEDIA,
@@ -25,10 +25,6 @@ from hub.routing.router import Moved, Routed, agent_trigger, queue_trigger
 
 if TYPE_CHECKING:
     from hub.pipeline import Pipeline
-
-
-def ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 TEXTS = {

@@ -21,6 +21,11 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def ms(moment: datetime) -> int:
+    """A moment as milliseconds since the epoch (see ``now_ms``)."""
+    return int(moment.timestamp() * 1000)
+
+
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z, as every API and frame shows times."""
     return moment.isoformat().replace("+00:00", "Z")

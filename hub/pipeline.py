@@ -60,6 +60,7 @@ from hub.models import (
     Suggested,
     User,
     iso,
+    ms,
     utcnow,
 )
 from hub.outbound import Outbound
@@ -81,10 +82,6 @@ BLOCKED_TEXT = {
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 500  # messages read from the store at a time for a session's history
 _encode = msgspec.json.encode
-
-
-def ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 class Pipeline:

@@ -16,6 +16,8 @@ from hub import keys
 from hub.ids import new_id
 from hub.models import now_ms
 
+GRACE = "rebuilt"  # the presence member standing in for consoles not yet back after Redis lost its data
+
 
 class Presence:
     def __init__(self, redis: Redis, ttl_s: float) -> None:
@@ -43,6 +45,17 @@ class Presence:
         async with self._redis.pipeline(transaction=False) as pipe:
             for socket_id, agent_id in self._local.items():
                 pipe.zadd(keys.presence(agent_id), {socket_id: expiry})
+            await pipe.execute()
+
+    async def grace(self, agent_ids: list[str]) -> None:
+        """Redis lost who is present (it restarted, or every hub did): these agents, ready or not in the
+        store, count as present for one more TTL, time for their consoles to come back."""
+        if not agent_ids:
+            return
+        expiry = now_ms() + self._ttl_ms
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for agent_id in agent_ids:
+                pipe.zadd(keys.presence(agent_id), {GRACE: expiry})
             await pipe.execute()
 
     async def absent(self, agent_ids: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 from hub.envelopes import OfferWithdrawnEvent
-from hub.models import CHAT_ROLES, AgentState, ConversationState, utcnow
+from hub.models import CHAT_ROLES, AgentState, ConversationState, ms, utcnow
 from hub.pipeline import Pipeline
 from hub.routing import AgentLoad
 from hub.routing.queues import MEDIA
@@ -113,14 +113,22 @@ class Upkeep:
         return Counter([MEDIA[c.channel] for c in assigned] + offered)
 
     async def rebuild_routing(self) -> bool:
-        acd = self.pipeline.acd
-        waiting = [acd.routed(c) for c in await self.pipeline.store.conversations_in_state(S.QUEUED)]
+        """Queues, agents' states and loads from the store, once, when Redis has lost them. Agents who were
+        present get one presence TTL for their consoles to come back, and wrap-ups end when they were due;
+        both before the routing counts as built, when another process's sweep may look."""
+        p = self.pipeline
+        acd = p.acd
+        waiting = [acd.routed(c) for c in await p.store.conversations_in_state(S.QUEUED)]
         agents = []
-        for user in await self.pipeline.store.list_users():
+        for user in await p.store.list_users():
             if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
-                assigned = await self.pipeline.store.conversations_of_agent(user.id, [S.ASSIGNED])
+                assigned = await p.store.conversations_of_agent(user.id, [S.ASSIGNED])
                 loads = Counter(MEDIA[c.channel] for c in assigned)
                 agents.append((AgentLoad(user.id, user.agent_state.value, acd.capacities(user),
                                          {m: loads[m] for m in ("chat", "voice", "email")}), acd.memberships(user)))
-        return await self.pipeline.router.rebuild(waiting, agents)
+                if user.agent_state is AgentState.WRAP_UP:
+                    since = user.state_changed_at or utcnow()
+                    await p.router.start_wrap_up(user.id, ms(since + timedelta(seconds=p.settings.wrap_up_s)))
+        await p.presence.grace([agent.agent_id for agent, _ in agents])
+        return await p.router.rebuild(waiting, agents)
 

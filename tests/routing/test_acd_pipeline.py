@@ -11,10 +11,12 @@ import pytest
 from redis.asyncio import Redis
 
 from bot import Bot, Policy
+from hub import keys
 from hub.envelopes import InboundMessage
 from hub.ids import new_id
 from hub.models import AgentState, Channel, ConversationState, Role, User, UserRole, utcnow
 from hub.pipeline import Pipeline
+from hub.presence import GRACE
 from hub.routing.queues import Hours, Outside, OverflowStep, QueueSpec, Strategy
 from hub.upkeep import Upkeep
 
@@ -153,6 +155,41 @@ async def test_routing_is_rebuilt_from_the_store_with_queues_and_tiers(pipeline:
     expert = await agent(pipeline, "expert", {"sales": 5})
     assert [o.conversation_id for o in await pipeline.router.offers_of(expert.id)] == [conversation_id]
     assert (await pipeline.router.agent_load(novice.id)) is not None
+
+
+async def test_after_redis_lost_everything_present_agents_are_not_swept_offline(pipeline: Pipeline,
+                                                                                 redis: Redis) -> None:
+    alice = await agent(pipeline, "alice")
+    bob = await agent(pipeline, "bob")
+    await pipeline.set_agent_state(bob, AgentState.NOT_READY, "lunch")
+    await pipeline.presence.join(alice.id)  # alice's console, on this process
+    await redis.flushdb()  # Redis restarted empty (or every hub was killed): nobody's console is known
+    await Upkeep(pipeline).sweep()  # rebuild, then presence: their consoles get a TTL to come back
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.READY
+    bob_now = await pipeline.store.get_user(bob.id)
+    assert (bob_now.agent_state, bob_now.state_reason) == (AgentState.NOT_READY, "lunch")
+    assert await pipeline.router.online() == sorted([alice.id, bob.id])
+    assert await pipeline.presence.absent([alice.id, bob.id]) == []
+    await redis.zadd(keys.presence(bob.id), {GRACE: 0})  # the TTL passed and bob's console never came back
+    await Upkeep(pipeline).sweep()
+    assert (await pipeline.store.get_user(bob.id)).agent_state is AgentState.OFFLINE
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.READY  # her console refreshed
+
+
+async def test_a_wrap_up_under_way_when_redis_lost_everything_still_ends(pipeline: Pipeline, redis: Redis) -> None:
+    pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
+    alice = await agent(pipeline, "alice")
+    first, _ = await customer_asks(pipeline)
+    await pipeline.work.accept(alice, first)
+    await pipeline.work.resolve(await pipeline.store.get_user(alice.id), first)
+    second, _ = await customer_asks(pipeline)
+    await redis.flushdb()
+    upkeep = Upkeep(pipeline)
+    assert await upkeep.rebuild_routing()
+    await asyncio.sleep(1.05)
+    await upkeep.end_wrap_ups()
+    assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.READY
+    assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [second]
 
 
 async def test_wrap_up_holds_offers_until_it_times_out(pipeline: Pipeline) -> None:
