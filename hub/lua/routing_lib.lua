@@ -291,9 +291,16 @@ local function position(c, now)
     if rank then return rank + 1 end
     return false
   end
+  -- Ahead: lower scores in every tier; equal scores in lower tiers, and in its own tier those Redis orders
+  -- first (by member): the order the queue is announced and offered in, so no two share a place.
   local n = 1
   for t = 0, queue(cv.q).top do
-    n = n + redis.call('ZCOUNT', P .. 'qw:' .. cv.q .. ':' .. t .. ':' .. cv.m, '-inf', '(' .. cv.score)
+    local line = P .. 'qw:' .. cv.q .. ':' .. t .. ':' .. cv.m
+    if t == num(cv.t) then
+      n = n + (redis.call('ZRANK', line, c) or 0)
+    else
+      n = n + redis.call('ZCOUNT', line, '-inf', (t < num(cv.t) and '' or '(') .. cv.score)
+    end
   end
   return n
 end

@@ -13,6 +13,15 @@ from hub.routing.queues import DEFAULT_QUEUE
 from tests.routing.helpers import agent, chat
 
 
+async def test_conversations_queued_in_the_same_millisecond_have_places_of_their_own(router: Router) -> None:
+    for conversation_id in ("c-b", "c-a", "c-c", "c-d"):
+        await router.enqueue(chat(conversation_id, 1000))
+    await router.enqueue(chat("c-early", 1000, tier=1))  # an overflow tier: behind at an equal score
+    await router.enqueue(chat("c-first", 999, tier=1))
+    head = await router.waiting_head(DEFAULT_QUEUE, "chat", 10)
+    assert [await router.position(c) for c in head] == [1, 2, 3, 4, 5, 6]  # the order they are told and offered in
+
+
 async def test_enqueue_is_idempotent_and_reports_the_position(router: Router) -> None:
     assert await router.enqueue(chat("c1", 100)) == 1
     assert await router.enqueue(chat("c2", 200)) == 2
