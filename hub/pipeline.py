@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -75,6 +76,7 @@ from hub.store.base import Appended
 from hub.wallboard import Wallboard
 
 S = ConversationState
+NAME_TTL_S = 10.0
 BLOCKED_TEXT = {
     "en": "We are sorry, but this conversation cannot be passed to an agent. Please contact us by other means.",
     "zh": "很抱歉，此对话无法转接人工客服，请通过其他方式联系我们。",
@@ -103,7 +105,7 @@ class Pipeline:
         self.acd = Acd(self)
         self.work = AgentWork(self)
         self.queue_changed = asyncio.Event()  # set on every change the queue figures may show
-        self._names: dict[str, str] = {}
+        self._names: dict[str, tuple[str, float]] = {}  # user id → (name, until when it is trusted)
         self._answering: set[tuple[str, int]] = set()  # (conversation, seq) the bot is answering in this process
 
     # ----- events -----------------------------------------------------------------------------
@@ -123,10 +125,16 @@ class Pipeline:
         await self.bus.publish_many(channels, data, if_waiting=waiting)
 
     async def name_of(self, user_id: str) -> str:
-        if user_id not in self._names:
+        """The name customers see for a user: kept for ``NAME_TTL_S`` (a rename made through another process
+        shows within that), dropped at once by ``forget_name`` in the process that made it."""
+        known = self._names.get(user_id)
+        if known is None or known[1] < time.monotonic():
             user = await self.store.get_user(user_id)
-            self._names[user_id] = user.display_name or user.username
-        return self._names[user_id]
+            known = self._names[user_id] = (user.display_name or user.username, time.monotonic() + NAME_TTL_S)
+        return known[0]
+
+    def forget_name(self, user_id: str) -> None:
+        self._names.pop(user_id, None)
 
     async def message_event(self, message: Message) -> MessageEvent:
         author = await self.name_of(message.author_id) if message.author_id else None

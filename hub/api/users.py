@@ -109,6 +109,7 @@ class UserController(Controller):
         runtime = runtime_of(request)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         changed = await runtime.store.update_user(user_id, changes)
+        runtime.pipeline.forget_name(changed.id)
         if changed.role not in CHAT_ROLES and changed.agent_state is not AgentState.OFFLINE:  # no longer takes chats
             await runtime.store.set_agent_state(changed.id, AgentState.OFFLINE, utcnow())
             await runtime.pipeline.router.set_state(changed.id, AgentState.OFFLINE.value,

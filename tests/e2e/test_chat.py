@@ -132,6 +132,24 @@ async def test_a_reply_resent_after_resolving_is_acknowledged_again_and_a_new_on
     await customer.close()
 
 
+async def test_the_customer_sees_an_agent_renamed_meanwhile_by_the_new_name(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("a person please")
+    conversation_id = await agent.accept_next_offer()
+    await agent.reply(conversation_id, "hello")
+    assert (await customer.next("message", where=lambda f: f["role"] == "agent"))["author"] == "agent"
+    admin = await Agent.login(hub.http, hub.ws, "admin", hub.demo_password("admin"))
+    try:
+        renamed = await admin.http.patch(f"/api/users/{agent.user_id}", json={"display_name": "王芳"})
+        assert renamed.status_code == 200
+    finally:
+        await admin.close()
+    await agent.reply(conversation_id, "still me")
+    said = await customer.next("message", where=lambda f: f.get("text") == "still me")
+    assert said["author"] == "王芳"
+    await customer.close()
+
+
 async def test_each_side_sees_the_other_typing_and_nothing_is_stored(hub: HubServer, agent: Agent) -> None:
     customer, _ = await Customer.open(hub.ws, name="Typist")
     await customer.say("a person please")

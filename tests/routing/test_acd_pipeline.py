@@ -192,6 +192,19 @@ async def test_a_wrap_up_under_way_when_redis_lost_everything_still_ends(pipelin
     assert [o.conversation_id for o in await pipeline.router.offers_of(alice.id)] == [second]
 
 
+async def test_a_renamed_agent_is_shown_by_the_new_name(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = await agent(pipeline, "alice")
+    assert await pipeline.name_of(alice.id) == "alice"
+    await pipeline.store.update_user(alice.id, {"display_name": "Alice Wang"})  # by another process
+    assert await pipeline.name_of(alice.id) == "alice"  # kept a little while
+    monkeypatch.setattr("hub.pipeline.NAME_TTL_S", 0.0)
+    pipeline.forget_name(alice.id)  # as the process that renames her does
+    assert await pipeline.name_of(alice.id) == "Alice Wang"
+    await pipeline.store.update_user(alice.id, {"display_name": "A. Wang"})
+    await asyncio.sleep(0.01)
+    assert await pipeline.name_of(alice.id) == "A. Wang"  # the time it is kept is over
+
+
 async def test_wrap_up_holds_offers_until_it_times_out(pipeline: Pipeline) -> None:
     pipeline.settings = dataclasses.replace(pipeline.settings, wrap_up_s=1)
     alice = await agent(pipeline, "alice")
