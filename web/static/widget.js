@@ -71,7 +71,7 @@
 
   const S = {
     lang: pickLang(), token: store.get(TOKEN_KEY), ws: null, ready: false, everReady: false,
-    retry: 0, timer: null, ping: null, conv: null, seq: {}, helloConv: null, helloAfter: 0,
+    retry: 0, timer: null, ping: null, conv: null, seq: {}, gaps: {}, helloConv: null, helloAfter: 0,
     seen: new Set(), pending: new Map(), status: null, notice: "", unread: 0, isOpen: false,
   };
 
@@ -285,10 +285,35 @@
     return node;
   }
 
+  // S.seq[conversation], what a reconnect asks history after, is the seq up to which every message came. Hub
+  // processes may deliver two messages written at the same moment out of order, and internal notes never come
+  // (their seqs stay gaps): a gap holds the cursor back for GAP_MS, then counts as settled.
+  const GAP_MS = 5000;
+
+  function noteSeq(conv, seq) {
+    if (!seq || seq <= (S.seq[conv] || 0)) return;
+    const gap = S.gaps[conv] || (S.gaps[conv] = { held: new Set(), since: Date.now() });
+    gap.held.add(seq);
+    settleSeq(conv);
+  }
+
+  function settleSeq(conv) {
+    const gap = S.gaps[conv];
+    if (!gap) return;
+    let at = S.seq[conv] || 0;
+    for (;;) {
+      if (gap.held.delete(at + 1)) { at += 1; gap.since = Date.now(); continue; }
+      if (!gap.held.size || Date.now() - gap.since < GAP_MS) break;
+      at = Math.min(...gap.held) - 1; // settled: nothing more will fill it
+    }
+    S.seq[conv] = at;
+    if (!gap.held.size) delete S.gaps[conv];
+  }
+
   function addMessage(msg, live) {
     if (S.seen.has(msg.id)) return;
     S.seen.add(msg.id);
-    S.seq[msg.conversation_id] = Math.max(S.seq[msg.conversation_id] || 0, msg.seq || 0);
+    noteSeq(msg.conversation_id, msg.seq);
     if (msg.role === "customer" && adoptEcho(msg)) return;
     const node = bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
     showAttachment(node, msg);
@@ -463,6 +488,7 @@
 
   function hello() {
     S.helloConv = S.token ? S.conv : null;
+    if (S.conv) settleSeq(S.conv);
     S.helloAfter = S.token && S.conv ? S.seq[S.conv] || 0 : 0;
     S.ws.send(JSON.stringify({
       type: "hello", token: S.token || null, locale: S.lang === "zh" ? "zh-CN" : "en", after_seq: S.helloAfter,
@@ -491,6 +517,7 @@
       // A different conversation than the one our after_seq counted: read this one from its start.
       S.conv = frame.conversation_id;
       S.seq[S.conv] = 0;
+      delete S.gaps[S.conv];
       S.ws.close();
       return;
     }
@@ -536,6 +563,7 @@
       store.set(TOKEN_KEY, null);
       S.conv = null;
       S.seq = {};
+      S.gaps = {};
       S.status = null;
       const mine = new Set(Array.from(S.pending.values(), (e) => e.node));
       ui.log.querySelectorAll(".msg").forEach((node) => { if (!mine.has(node)) node.remove(); });
