@@ -77,7 +77,7 @@ def test_a_message_overtaken_before_the_socket_dropped_comes_with_the_catch_up(b
             console.get_by_role("button", name="Send").click()
             expect(console.get_by_role("log").locator(".msg.agent", has_text=text)).to_have_count(1)
         agents = store.locator(".msg.agent .bubble")
-        expect(agents).to_have_text(["second of two", "first of two"], timeout=20_000)  # caught up on reconnect
+        expect(agents).to_have_text(["first of two", "second of two"], timeout=20_000)  # caught up, in its place
         assert between.sockets >= 2
         hello = between.hellos[-1]
         assert 0 < hello["after_seq"] < between.held_seq, hello  # the cursor stopped at the gap

@@ -310,12 +310,27 @@
     if (!gap.held.size) delete S.gaps[conv];
   }
 
+  // A message that came after a later one of its conversation (see GAP_MS) goes before it on the page.
+  function placeInOrder(node, msg) {
+    if (!msg.seq) return;
+    node.dataset.conv = msg.conversation_id;
+    node.dataset.seq = String(msg.seq);
+    let before = null;
+    for (let other = node.previousElementSibling; other && other.dataset.conv === msg.conversation_id;
+      other = other.previousElementSibling) {
+      if (Number(other.dataset.seq) < msg.seq) break;
+      before = other;
+    }
+    if (before) ui.log.insertBefore(node, before);
+  }
+
   function addMessage(msg, live) {
     if (S.seen.has(msg.id)) return;
     S.seen.add(msg.id);
     noteSeq(msg.conversation_id, msg.seq);
     if (msg.role === "customer" && adoptEcho(msg)) return;
     const node = bubble(msg.role, msg.text, msg.role === "agent" ? msg.author : null, msg.created_at);
+    placeInOrder(node, msg);
     showAttachment(node, msg);
     if (msg.role === "bot" && msg.source && msg.source.includes("@")) addRating(node, msg.id);
     if (live && !S.isOpen && msg.role !== "customer") { S.unread += 1; renderLauncher(); }
