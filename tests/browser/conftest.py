@@ -44,6 +44,13 @@ def hub(tmp_path: Path) -> Iterator[HubServer]:
 
 
 @pytest.fixture
+def hub_past_the_window(tmp_path: Path) -> Iterator[HubServer]:
+    """A hub where a message after the resolution begins a new conversation (no reopen window)."""
+    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as server:
+        yield server
+
+
+@pytest.fixture
 def shots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

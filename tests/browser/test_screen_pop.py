@@ -4,7 +4,6 @@ transfers the conversation to a colleague by name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,13 +20,6 @@ from tests.browser.staff import sign_in
 from tests.browser.test_pages import _watch_errors
 
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubServer]:
-    """A hub where a message after the resolution begins a new conversation (no reopen window)."""
-    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as server:
-        yield server
 
 
 async def _earlier_conversation(hub: HubServer) -> str:
@@ -74,8 +66,9 @@ async def _colleague_offer(hub: HubServer) -> str:
     return offer["contact"]
 
 
-def test_a_returning_customers_history_pops_up_and_goes_to_a_colleague(browser: Browser, hub: HubServer,
-                                                                         shots: Path) -> None:
+def test_a_returning_customers_history_pops_up_and_goes_to_a_colleague(
+        browser: Browser, hub_past_the_window: HubServer, shots: Path) -> None:
+    hub = hub_past_the_window
     assert hub.add_user("li", "pw-li-12345", "agent", "--display-name", "Li Na").returncode == 0
     token = run_async(_earlier_conversation(hub))
     errors: list[str] = []

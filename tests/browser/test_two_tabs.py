@@ -4,7 +4,6 @@ the reopen window passed, a message from one tab begins a new conversation, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,9 @@ from tests.browser.test_pages import _console_and_widget, _handed_to_the_agent, 
 expect.set_options(timeout=10_000)
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubServer]:
-    """A hub where a message after the resolution begins a new conversation (no reopen window)."""
-    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as server:
-        yield server
-
-
-def test_the_other_tab_follows_the_new_conversation(browser: Browser, hub: HubServer, shots: Path) -> None:
+def test_the_other_tab_follows_the_new_conversation(browser: Browser, hub_past_the_window: HubServer,
+                                                     shots: Path) -> None:
+    hub = hub_past_the_window
     errors: list[str] = []
     (agent_ctx, customer_ctx), console, first = _console_and_widget(browser, hub, errors, {"width": 900, "height": 700})
     try:

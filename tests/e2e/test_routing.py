@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -104,71 +105,73 @@ async def test_a_customer_message_reopens_a_resolved_conversation(hub: HubServer
     assert (await agent.next("offer"))["conversation_id"] == conversation_id
 
 
-async def test_after_the_reopen_window_a_new_conversation_starts(tmp_path) -> None:
+@pytest.fixture
+async def past_the_window(tmp_path) -> AsyncIterator[tuple[HubServer, Agent]]:
+    """A hub where a message after the resolution begins a new conversation (no reopen window); its agent ready."""
     with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
         agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
         await agent.ready()
-        customer, _ = await Customer.open(hub.ws)
-        await customer.say("first visit")
-        old = await agent.accept_next_offer()
-        await agent.http.post(f"/api/conversations/{old}/resolve")
-        await customer.next("status", where=lambda f: f["state"] == "resolved")
-        ack = await customer.say("a week later")
-        assert ack["type"] == "ack" and ack["conversation_id"] != old
-        # The live socket follows the new conversation from its first event on: its own message, its place.
-        echo = await customer.next("message", where=lambda f: f["text"] == "a week later")
-        assert echo["conversation_id"] == ack["conversation_id"]
-        await customer.next("status", where=lambda f: f["state"] == "queued")
-        assert (await agent.next("offer"))["conversation_id"] == ack["conversation_id"]
-        _, welcome = await Customer.open(hub.ws, token=customer.token)
-        assert welcome["conversation_id"] == ack["conversation_id"]
-        assert [m["text"] for m in welcome["history"]] == ["a week later"]
+        yield hub, agent
         await agent.close()
 
 
-async def test_a_resend_of_an_old_message_does_not_move_the_socket_back(tmp_path) -> None:
-    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
-        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
-        await agent.ready()
-        customer, _ = await Customer.open(hub.ws)
-        await customer.say("first visit", client_id="first")
-        old = await agent.accept_next_offer()
-        await agent.http.post(f"/api/conversations/{old}/resolve")
-        await customer.next("status", where=lambda f: f["state"] == "resolved")
-        new = (await customer.say("a week later"))["conversation_id"]
-        assert new != old
-        again, welcome = await Customer.open(hub.ws, token=customer.token)  # the page reloaded
-        assert welcome["conversation_id"] == new
-        resent = await again.say("first visit", client_id="first")  # the widget retries a send it lost track of
-        assert resent["type"] == "ack" and resent["conversation_id"] == old
-        assert (await again.say("and another thing"))["conversation_id"] == new
-        await agent.close()
+async def _first_visit(agent: Agent, customer: Customer, client_id: str | None = None) -> str:
+    """The customer's first conversation ("first visit"), taken by the agent and resolved; returns its id."""
+    await customer.say("first visit", client_id=client_id)
+    old = await agent.accept_next_offer()
+    await agent.http.post(f"/api/conversations/{old}/resolve")
+    await customer.next("status", where=lambda f: f["state"] == "resolved")
+    return old
 
 
-async def test_past_the_window_two_tabs_of_a_customer_go_on_in_one_new_conversation(tmp_path) -> None:
-    with HubServer(tmp_path / "hub", env={"HUB_REOPEN_WINDOW_S": "0"}) as hub:
-        agent = await Agent.login(hub.http, hub.ws, "agent", hub.demo_password("agent"))
-        await agent.ready()
-        first, _ = await Customer.open(hub.ws)
-        await first.say("first visit")
-        old = await agent.accept_next_offer()
-        second, _ = await Customer.open(hub.ws, token=first.token)  # another tab of the same customer
-        await agent.http.post(f"/api/conversations/{old}/resolve")
-        await second.next("status", where=lambda f: f["state"] == "resolved")
-        new = (await first.say("a week later"))["conversation_id"]
-        moved = await second.next("moved")  # the other tab hears where the conversation went on
-        assert moved == {"type": "moved", "conversation_id": new, "previous_id": old}
-        assert (await second.say("from the other tab"))["conversation_id"] == new
-        assert (await agent.next("offer"))["conversation_id"] == new
-        await first.send({"type": "ping"})
-        await first.next("pong")
-        assert not [f for f in first.seen if f["type"] == "moved"]  # the tab that moved needs no notice
-        await agent.http.post("/api/agent/state", json={"state": "not_ready"})
-        await asyncio.sleep(0.3)
-        assert not [f for f in agent.seen if f["type"] == "offer" and f["conversation_id"] not in (old, new)]
-        _, welcome = await Customer.open(hub.ws, token=first.token)
-        assert [m["text"] for m in welcome["history"]] == ["a week later", "from the other tab"]
-        await agent.close()
+async def test_after_the_reopen_window_a_new_conversation_starts(past_the_window) -> None:
+    hub, agent = past_the_window
+    customer, _ = await Customer.open(hub.ws)
+    old = await _first_visit(agent, customer)
+    ack = await customer.say("a week later")
+    assert ack["type"] == "ack" and ack["conversation_id"] != old
+    # The live socket follows the new conversation from its first event on: its own message, its place.
+    echo = await customer.next("message", where=lambda f: f["text"] == "a week later")
+    assert echo["conversation_id"] == ack["conversation_id"]
+    await customer.next("status", where=lambda f: f["state"] == "queued")
+    assert (await agent.next("offer"))["conversation_id"] == ack["conversation_id"]
+    _, welcome = await Customer.open(hub.ws, token=customer.token)
+    assert welcome["conversation_id"] == ack["conversation_id"]
+    assert [m["text"] for m in welcome["history"]] == ["a week later"]
+
+
+async def test_a_resend_of_an_old_message_does_not_move_the_socket_back(past_the_window) -> None:
+    hub, agent = past_the_window
+    customer, _ = await Customer.open(hub.ws)
+    old = await _first_visit(agent, customer, client_id="first")
+    new = (await customer.say("a week later"))["conversation_id"]
+    assert new != old
+    again, welcome = await Customer.open(hub.ws, token=customer.token)  # the page reloaded
+    assert welcome["conversation_id"] == new
+    resent = await again.say("first visit", client_id="first")  # the widget retries a send it lost track of
+    assert resent["type"] == "ack" and resent["conversation_id"] == old
+    assert (await again.say("and another thing"))["conversation_id"] == new
+
+
+async def test_past_the_window_two_tabs_of_a_customer_go_on_in_one_new_conversation(past_the_window) -> None:
+    hub, agent = past_the_window
+    first, _ = await Customer.open(hub.ws)
+    second, _ = await Customer.open(hub.ws, token=first.token)  # another tab of the same customer
+    old = await _first_visit(agent, first)
+    await second.next("status", where=lambda f: f["state"] == "resolved")
+    new = (await first.say("a week later"))["conversation_id"]
+    moved = await second.next("moved")  # the other tab hears where the conversation went on
+    assert moved == {"type": "moved", "conversation_id": new, "previous_id": old}
+    assert (await second.say("from the other tab"))["conversation_id"] == new
+    assert (await agent.next("offer"))["conversation_id"] == new
+    await first.send({"type": "ping"})
+    await first.next("pong")
+    assert not [f for f in first.seen if f["type"] == "moved"]  # the tab that moved needs no notice
+    await agent.http.post("/api/agent/state", json={"state": "not_ready"})
+    await asyncio.sleep(0.3)
+    assert not [f for f in agent.seen if f["type"] == "offer" and f["conversation_id"] not in (old, new)]
+    _, welcome = await Customer.open(hub.ws, token=first.token)
+    assert [m["text"] for m in welcome["history"]] == ["a week later", "from the other tab"]
 
 
 async def test_waiting_customers_hear_their_position_move(hub: HubServer, agent: Agent) -> None:
