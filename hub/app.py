@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from connectors.webchat.connector import Limits, WebchatConnector
 from connectors.wechat.accounts import WeChatAccount, load_accounts
 from connectors.wechat.connector import WeChatConnector
+from hub import startup
 from hub.api import pages
 from hub.api.agent import AgentController
 from hub.api.agent_ws import agent_socket
@@ -81,7 +82,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         install_redaction()
-        await runtime.start()
+        try:
+            await runtime.start()
+        except Exception as exc:
+            said = startup.reason(exc)
+            if said is not None:
+                log.error("cannot start: %s", said)
+                app.state.startup_reported = True
+            raise
         app.state.runtime = runtime
         app.state.webchat = WebchatConnector(runtime.pipeline, Limits(
             settings.max_text_bytes, settings.ws_rate_per_s, settings.ws_burst))

@@ -11,13 +11,26 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import time
 from pathlib import Path
 
-from hub.errors import Unauthorized
+from hub.errors import InvalidInput, Unauthorized
 
 _N, _R, _P = 2**14, 8, 1
+
+
+USERNAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}")  # what people type at sign-in: no spaces, nothing to confuse
+MIN_PASSWORD = 8
+
+
+def check_new_user(username: str, password: str) -> None:
+    """A new user's name and password, the same rules wherever a user is added (API or ``hub user add``)."""
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("a username is 1 to 64 letters, digits or _ . @ -", code="invalid_username")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters", code="weak_password")
 
 
 def hash_password(password: str) -> str:

@@ -15,6 +15,7 @@ from bot.handoff import DEFAULT_SENSITIVE
 from hub.auth import Tokens, hash_password, load_secret
 from hub.bus import Bus, EventBus
 from hub.coord import Coordination
+from hub.flow import close_all
 from hub.ids import new_id
 from hub.kb_index import LiveKnowledge
 from hub.library import Library
@@ -63,6 +64,14 @@ class Runtime:
         self.chat_model: BaseChatModel | None = None
 
     async def start(self) -> None:
+        """Everything, in order; on a failure, what had started is stopped again (the embedded Redis too)."""
+        try:
+            await self._start()
+        except BaseException:
+            await close_all(self.coordination.stop(), self.store.close())
+            raise
+
+    async def _start(self) -> None:
         await self.store.open()
         redis = await self.coordination.start()
         scripts = self.scripts = Scripts(redis)

@@ -4,7 +4,6 @@ team and capacities per media. Passwords go in, never out: no response carries a
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated
 
 import msgspec
@@ -12,7 +11,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 
 from hub.api.deps import ADMINS, current_user, require, runtime_of
-from hub.auth import hash_password
+from hub.auth import check_new_user, hash_password
 from hub.errors import Conflict, InvalidInput
 from hub.ids import new_id
 from hub.models import CHAT_ROLES, MANAGER_ROLES, AgentState, User, UserRole, iso, utcnow
@@ -21,8 +20,6 @@ from hub.runtime import Runtime
 
 Capacity = Annotated[int, msgspec.Meta(ge=0, le=100)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-USERNAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}")  # what people type at sign-in: no spaces, nothing to confuse
-MIN_PASSWORD = 8
 
 
 class UserOut(msgspec.Struct, kw_only=True):
@@ -63,13 +60,6 @@ def _out(runtime: Runtime, user: User) -> UserOut:
                    state_changed_at=iso(user.state_changed_at) if user.state_changed_at else None)
 
 
-def _check_new(data: NewUser) -> None:
-    if not USERNAME.fullmatch(data.username):
-        raise InvalidInput("a username is 1 to 64 letters, digits or _ . @ -", code="invalid_username")
-    if len(data.password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters", code="weak_password")
-
-
 class UserController(Controller):
     path = "/api/users"
     dependencies = {"user": Provide(current_user)}
@@ -85,7 +75,7 @@ class UserController(Controller):
     async def create(self, request: Request, user: User, data: NewUser) -> UserOut:
         """Add a user (admins); 409 ``username_taken`` when someone already has the name."""
         require(user, ADMINS, "only admins add users")
-        _check_new(data)
+        check_new_user(data.username, data.password)
         runtime = runtime_of(request)
         password_hash = await asyncio.to_thread(hash_password, data.password)  # scrypt: slow on purpose
         created = User(id=new_id(), username=data.username, password_hash=password_hash, role=data.role,

@@ -21,11 +21,20 @@ async def _second_agent(hub: HubServer, name: str = "wang", *extra: str) -> Agen
     return other
 
 
-async def test_user_add_refuses_a_taken_name_and_a_bad_role(hub: HubServer) -> None:
-    assert hub.add_user("li", "pw").returncode == 0
-    taken = hub.add_user("li", "pw")
-    assert taken.returncode == 1 and "taken" in taken.stderr
-    assert hub.add_user("zhao", "pw", "emperor").returncode == 2
+async def test_user_add_refuses_a_taken_name_and_what_the_api_refuses(hub: HubServer) -> None:
+    assert hub.add_user("li", "pass-word-1").returncode == 0
+    for name in ("li", "LI"):
+        taken = hub.add_user(name, "pass-word-1")
+        assert (taken.returncode, taken.stderr) == (1, "hub: that username is taken\n")
+    assert hub.add_user("zhao", "pass-word-1", "emperor").returncode == 2
+    for name, password, said in (("zhao", "short", "the password must be at least 8 characters"),
+                                 ("eve smith", "pass-word-1", "a username is 1 to 64 letters"),
+                                 ("", "pass-word-1", "a username is 1 to 64 letters")):
+        refused = hub.add_user(name, password)
+        assert refused.returncode == 2 and refused.stderr.startswith(f"hub: {said}"), refused.stderr
+    for capacity in ("-5", "101", "many"):
+        refused = hub.add_user("zhao", "pass-word-1", "agent", "--capacity", capacity)
+        assert refused.returncode == 2 and "--capacity" in refused.stderr and "Traceback" not in refused.stderr
 
 
 async def test_capacity_holds_and_the_rest_wait_in_order(hub: HubServer, agent: Agent) -> None:

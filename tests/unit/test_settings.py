@@ -22,7 +22,8 @@ def test_values_are_cast() -> None:
 
 @pytest.mark.parametrize("env", [
     {"HUB_AGENT_CAPACITY": "three"}, {"HUB_AGENT_CAPACITY": "0"}, {"HUB_OFFER_TIMEOUT_S": "-1"},
-    {"HUB_SQLITE_SYNCHRONOUS": "OFF"},
+    {"HUB_SQLITE_SYNCHRONOUS": "OFF"}, {"HUB_BOT_THRESHOLD": "nan"}, {"HUB_WS_RATE_PER_S": "NaN"},
+    {"HUB_OFFER_TIMEOUT_S": "inf"},
 ])
 def test_bad_values_fail_loudly_with_the_variable_name(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match="HUB_"):
