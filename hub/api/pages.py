@@ -7,51 +7,26 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from litestar import Response, get
+from litestar import Response, route
 from litestar.static_files import create_static_files_router
 
 STATIC = Path(str(resources.files("web").joinpath("static")))
 
 
-def _file(name: str, media_type: str) -> Response:
-    return Response((STATIC / name).read_bytes(), media_type=media_type,
-                    headers={"cache-control": "no-cache"})
+def _page(path: str, name: str, media_type: str = "text/html") -> Any:
+    """GET (and HEAD) ``path``: the file ``name`` from web/static, read on every request (no-cache: a new
+    version of the hub serves its new screens at once). Litestar adds the charset (utf-8)."""
+
+    @route(path, http_method=["GET", "HEAD"], include_in_schema=False, sync_to_thread=False, name=name)
+    def page() -> Response:
+        return Response((STATIC / name).read_bytes(), media_type=media_type, headers={"cache-control": "no-cache"})
+
+    return page
 
 
-@get("/", include_in_schema=False, sync_to_thread=False)
-def demo_page() -> Response:
-    return _file("index.html", "text/html; charset=utf-8")
+PAGES = {"/": "index.html", "/console": "console.html", "/wallboard": "wallboard.html", "/admin": "admin.html",
+         "/editor": "editor.html", "/reports": "reports.html"}
 
-
-@get("/console", include_in_schema=False, sync_to_thread=False)
-def console_page() -> Response:
-    return _file("console.html", "text/html; charset=utf-8")
-
-
-@get("/wallboard", include_in_schema=False, sync_to_thread=False)
-def wallboard_page() -> Response:
-    return _file("wallboard.html", "text/html; charset=utf-8")
-
-
-@get("/admin", include_in_schema=False, sync_to_thread=False)
-def admin_page() -> Response:
-    return _file("admin.html", "text/html; charset=utf-8")
-
-
-@get("/editor", include_in_schema=False, sync_to_thread=False)
-def editor_page() -> Response:
-    return _file("editor.html", "text/html; charset=utf-8")
-
-
-@get("/reports", include_in_schema=False, sync_to_thread=False)
-def reports_page() -> Response:
-    return _file("reports.html", "text/html; charset=utf-8")
-
-
-@get("/widget.js", include_in_schema=False, sync_to_thread=False)
-def widget_script() -> Response:
-    return _file("widget.js", "text/javascript; charset=utf-8")
-
-
-ROUTES: list[Any] = [demo_page, console_page, wallboard_page, admin_page, editor_page, reports_page, widget_script,
+ROUTES: list[Any] = [*(_page(path, name) for path, name in PAGES.items()),
+                     _page("/widget.js", "widget.js", "text/javascript"),
                      create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from hub.ids import new_id
 from hub.models import Message, Role, utcnow
 from hub.store.sqlite import SQLiteStore
@@ -48,6 +50,18 @@ async def test_customer_and_agent_talk_from_hello_to_resolve(hub: HubServer, age
     assert resolved.json()["state"] == "resolved"
     assert (await customer.next("status", where=lambda f: f["state"] == "resolved"))
     await customer.close()
+
+
+async def test_the_pages_and_the_widget_script_are_served_with_one_charset_to_get_and_head(hub: HubServer) -> None:
+    async with httpx.AsyncClient(base_url=hub.http) as http:
+        for path, kind in (("/", "text/html"), ("/console", "text/html"), ("/wallboard", "text/html"),
+                           ("/admin", "text/html"), ("/editor", "text/html"), ("/reports", "text/html"),
+                           ("/widget.js", "text/javascript")):
+            got, head = await http.get(path), await http.head(path)
+            assert (got.status_code, head.status_code) == (200, 200), path
+            assert got.headers["content-type"] == head.headers["content-type"] == f"{kind}; charset=utf-8"
+            assert got.headers["cache-control"] == "no-cache" and got.content and not head.content
+        assert "</html>" in (await http.get("/console")).text
 
 
 async def test_agent_can_reply_over_the_websocket(hub: HubServer, agent: Agent) -> None:
