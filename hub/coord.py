@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from hub.redis_server import EmbeddedRedis
@@ -35,6 +37,12 @@ class Coordination:
         self.redis = Redis(connection_pool=pool)
         await self.redis.ping()
         return self.redis
+
+    async def revive(self) -> bool:
+        """The embedded server, started again if it died; True if it had to be."""
+        if self._embedded is None:
+            return False
+        return await asyncio.to_thread(self._embedded.revive)
 
     async def stop(self) -> None:
         if self.redis is not None:

@@ -104,6 +104,18 @@ class EmbeddedRedis:
             time.sleep(0.02)
         raise RuntimeError(f"redis-server did not start within {timeout}s")
 
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def revive(self, timeout: float = 10.0) -> bool:
+        """Start the server again if it died (killed, out of memory): empty, on the same socket. True if it
+        had to; the hub then rebuilds what Redis held from the store."""
+        if self._process is None or self.alive:
+            return False
+        self._launch(timeout)
+        return True
+
     def _stop_leftover(self) -> None:
         try:
             pid = int(self.pidfile.read_text().strip())

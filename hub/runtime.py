@@ -139,11 +139,15 @@ class Runtime:
     async def _sweep(self) -> None:
         """Stops on the ``_stopping`` event rather than by cancellation, which a Redis call in flight
         can swallow."""
+        failing = False
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.settings.sweep_interval_s)
                 return
             try:
+                if await self.coordination.revive():
+                    log.warning("the embedded redis-server had stopped; started it again (its state is rebuilt "
+                                "from the store)")
                 await self.queueset.check()
                 await self.upkeep.sweep()
                 self._in_background("kb", self.knowledge.check)
@@ -155,7 +159,13 @@ class Runtime:
                     await self.upkeep.reconcile()
                     self._in_background("kb", self.knowledge.refresh)  # also catches command-line changes
             except Exception:
-                log.exception("sweep failed; retrying")
+                if not failing:  # once per streak: a Redis that is down fails every sweep
+                    log.exception("sweep failed; retrying every %ss", self.settings.sweep_interval_s)
+                failing = True
+            else:
+                if failing:
+                    log.info("sweep works again")
+                failing = False
 
     async def _push_stats(self) -> None:
         """Queue figures to supervisors' sockets soon after the queues change (and every ``stats_push_s``)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 
 import httpx
 import pytest
@@ -164,3 +166,25 @@ async def test_a_second_hub_on_the_same_data_directory_refuses_to_start(hub: Hub
     customer, _ = await Customer.open(hub.ws)
     await customer.say("still here?")
     assert await agent.accept_next_offer()
+
+
+async def test_the_embedded_redis_is_started_again_if_it_dies(hub: HubServer, agent: Agent) -> None:
+    customer, _ = await Customer.open(hub.ws)
+    await customer.say("a person please")
+    waiting = await agent.accept_next_offer()
+    pid = int((hub.data_dir / "redis" / "redis.pid").read_text())
+    os.kill(pid, signal.SIGKILL)  # killed (by an operator, or the kernel out of memory)
+    async with httpx.AsyncClient(base_url=hub.http) as http:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if (await http.get("/healthz")).status_code == 200 and \
+                    int((hub.data_dir / "redis" / "redis.pid").read_text()) != pid:
+                break
+        assert (await http.get("/healthz")).status_code == 200
+    other, _ = await Customer.open(hub.ws)  # routing was rebuilt from the store, the agent still present
+    await other.say("me too, a person please")
+    assert (await agent.next("offer", timeout=10))["conversation_id"] == other.conversation_id
+    await agent.reply(waiting, "still with you")
+    assert (await customer.next("message", where=lambda f: f["role"] == "agent"))["text"] == "still with you"
+    tracebacks = hub.log_tail(400).count("Traceback")
+    assert tracebacks <= 1, hub.log_tail(400)  # one sweep failure is logged, not one per sweep
