@@ -117,11 +117,18 @@ def evaluate(train: Path, test: Path, oos: Path | None) -> dict[str, float | str
     return result
 
 
+def _csv_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no file at {path}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb.eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--train", type=Path, required=True)
-    parser.add_argument("--test", type=Path, required=True)
-    parser.add_argument("--oos", type=Path)
+    parser.add_argument("--train", type=_csv_file, required=True, help="CSV rows of text,label")
+    parser.add_argument("--test", type=_csv_file, required=True, help="CSV rows of text,label")
+    parser.add_argument("--oos", type=_csv_file, help="CSV of questions the KB should not answer")
     parser.add_argument("--json", action="store_true", help="print one JSON line (the default output)")
     args = parser.parse_args(argv)
     print(json.dumps(evaluate(args.train, args.test, args.oos)))
