@@ -125,7 +125,7 @@ class AgentWork:
         p = self.p
         try:
             conversation = await self.writable_by(user, conversation_id)
-        except Conflict:  # no longer theirs; a reply sent again after its answer was lost is answered again
+        except (Conflict, Forbidden):  # no longer theirs (resolved, reopened): a reply sent again is answered again
             resent = None if client_id is None else await self._resent(user, conversation_id, client_id)
             if resent is None:
                 raise

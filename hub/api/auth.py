@@ -11,6 +11,7 @@ from litestar import Controller, Request, post
 from hub.api.deps import runtime_of
 from hub.auth import hash_password, verify_password
 from hub.errors import Unauthorized
+from hub.models import username_key
 
 _DUMMY_HASH = hash_password("not a password")
 
@@ -37,7 +38,7 @@ class AuthController(Controller):
     async def login(self, request: Request, data: LoginIn) -> LoginOut:
         runtime = runtime_of(request)
         limit = runtime.settings.login_attempts_per_min
-        await runtime.limiter.hit("login", data.username.casefold(), limit, 60)
+        await runtime.limiter.hit("login", username_key(data.username), limit, 60)  # the key sign-in finds by
         user = await runtime.store.get_user_by_name(data.username)
         stored = user.password_hash if user else _DUMMY_HASH  # same work whether or not the user exists
         valid = await asyncio.to_thread(verify_password, data.password, stored)

@@ -296,8 +296,11 @@ local function position(c, now)
   local n = 1
   for t = 0, queue(cv.q).top do
     local line = P .. 'qw:' .. cv.q .. ':' .. t .. ':' .. cv.m
-    if t == num(cv.t) then
-      n = n + (redis.call('ZRANK', line, c) or 0)
+    local rank = t == num(cv.t) and redis.call('ZRANK', line, c)
+    if rank then
+      n = n + rank
+    elseif t == num(cv.t) then  -- still in the agent's line it waited in, until the sweep moves it here
+      n = n + redis.call('ZCOUNT', line, '-inf', '(' .. cv.score)
     else
       n = n + redis.call('ZCOUNT', line, '-inf', (t < num(cv.t) and '' or '(') .. cv.score)
     end

@@ -72,12 +72,17 @@ def test_a_message_overtaken_before_the_socket_dropped_comes_with_the_catch_up(b
         store.get_by_role("button", name="Chat with us").click()
         _handed_to_the_agent(console, store, "a person please")
         reply = console.get_by_label("Reply")
-        for text in ("first of two", "second of two"):
-            reply.fill(text)
-            console.get_by_role("button", name="Send").click()
-            expect(console.get_by_role("log").locator(".msg.agent", has_text=text)).to_have_count(1)
-        agents = store.locator(".msg.agent .bubble")
-        expect(agents).to_have_text(["first of two", "second of two"], timeout=20_000)  # caught up, in its place
+        for text in ("first of two", "my question", "second of two"):
+            if text == "my question":  # the customer writes in between, not having seen the held message
+                store.get_by_label("Your message").fill(text)
+                store.get_by_label("Your message").press("Enter")
+            else:
+                reply.fill(text)
+                console.get_by_role("button", name="Send").click()
+            expect(console.get_by_role("log").locator(".msg", has_text=text)).to_have_count(1)
+        said = store.locator(".msg.agent .bubble, .msg.customer .bubble")
+        expect(said).to_have_text(["a person please", "first of two", "my question", "second of two"],
+                                  timeout=20_000)  # caught up, and in its place
         assert between.sockets >= 2
         hello = between.hellos[-1]
         assert 0 < hello["after_seq"] < between.held_seq, hello  # the cursor stopped at the gap

@@ -165,4 +165,7 @@ async def test_login_attempts_are_rate_limited(hub: HubServer) -> None:
     async with httpx.AsyncClient(base_url=hub.http) as http:
         codes = [(await http.post("/api/auth/login", json={"username": "agent", "password": "guess"})).status_code
                  for _ in range(12)]
-    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+        assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+        for spelling in ("AGENT", "ａｇｅｎｔ", "𝐚𝐠𝐞𝐧𝐭"):  # sign-in finds the same user by these: so does the limit
+            again = await http.post("/api/auth/login", json={"username": spelling, "password": "guess"})
+            assert again.status_code == 429, spelling

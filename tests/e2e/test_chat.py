@@ -134,6 +134,9 @@ async def test_a_reply_resent_after_resolving_is_acknowledged_again_and_a_new_on
     assert (again.status_code, again.json()["id"]) == (201, sent.json()["id"])
     late = await agent.http.post(url, json={"text": "one more thing", "client_id": "last-2"})
     assert (late.status_code, late.json()["code"]) == (409, "not_assigned")  # theirs, but no longer
+    await customer.say("wait, one more question")  # reopens it: back to the bot, no agent
+    reopened = await agent.http.post(url, json={"text": "done, bye", "client_id": "last-1"})
+    assert (reopened.status_code, reopened.json()["id"]) == (201, sent.json()["id"])
     assert hub.add_user("wu", "pw-wu-123456", "agent").returncode == 0
     wu = await Agent.login(hub.http, hub.ws, "wu", "pw-wu-123456")
     try:
@@ -142,7 +145,7 @@ async def test_a_reply_resent_after_resolving_is_acknowledged_again_and_a_new_on
     finally:
         await wu.close()
     history = (await agent.http.get(url)).json()
-    assert [m["text"] for m in history if m["role"] == "agent"] == ["done, bye"]
+    assert [m["text"] for m in history if m["role"] == "agent"] == ["done, bye"]  # stored once
     await customer.close()
 
 

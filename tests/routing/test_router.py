@@ -8,6 +8,7 @@ from collections import Counter
 from redis.asyncio import Redis
 
 from hub import keys
+from hub.models import now_ms
 from hub.routing import AgentLoad, Router
 from hub.routing.queues import DEFAULT_QUEUE
 from tests.routing.helpers import agent, chat
@@ -20,6 +21,17 @@ async def test_conversations_queued_in_the_same_millisecond_have_places_of_their
     await router.enqueue(chat("c-first", 999, tier=1))
     head = await router.waiting_head(DEFAULT_QUEUE, "chat", 10)
     assert [await router.position(c) for c in head] == [1, 2, 3, 4, 5, 6]  # the order they are told and offered in
+
+
+async def test_the_place_of_one_whose_wait_for_an_agent_ran_out_counts_everyone_ahead(router: Router) -> None:
+    for conversation_id, score in (("c-1", 100), ("c-2", 200), ("c-3", 300)):
+        await router.enqueue(chat(conversation_id, score))
+    await router.enqueue(chat("c-w", 400, wanted="agent-x", wanted_until_ms=now_ms() + 200))
+    assert await router.position("c-w") == 1  # first in agent-x's line
+    await asyncio.sleep(0.3)  # the wait for agent-x ran out; the sweep has not moved it to the queue's line yet
+    assert await router.position("c-w") == 4
+    await router.promote()
+    assert await router.position("c-w") == 4
 
 
 async def test_enqueue_is_idempotent_and_reports_the_position(router: Router) -> None:

@@ -310,15 +310,22 @@
     if (!gap.held.size) delete S.gaps[conv];
   }
 
-  // A message that came after a later one of its conversation (see GAP_MS) goes before it on the page.
-  function placeInOrder(node, msg) {
+  // A message that came after a later one of its conversation (see GAP_MS) goes before it on the page. The
+  // walk back passes what is not a stored message (a survey, a bubble still sending) and stops at another
+  // conversation's.
+  function markSeq(node, msg) {
     if (!msg.seq) return;
     node.dataset.conv = msg.conversation_id;
     node.dataset.seq = String(msg.seq);
+  }
+
+  function placeInOrder(node, msg) {
+    markSeq(node, msg);
+    if (!msg.seq) return;
     let before = null;
-    for (let other = node.previousElementSibling; other && other.dataset.conv === msg.conversation_id;
-      other = other.previousElementSibling) {
-      if (Number(other.dataset.seq) < msg.seq) break;
+    for (let other = node.previousElementSibling; other; other = other.previousElementSibling) {
+      if (!other.dataset.conv) continue;
+      if (other.dataset.conv !== msg.conversation_id || Number(other.dataset.seq) < msg.seq) break;
       before = other;
     }
     if (before) ui.log.insertBefore(node, before);
@@ -374,9 +381,9 @@
   // (a message stored before the hub kept client ids) is matched to a pending one by text.
   function adoptEcho(msg) {
     const mine = msg.client_id && S.pending.get(msg.client_id);
-    if (mine) { settle(mine, msg.id); showAttachment(mine.node, msg); return true; }
+    if (mine) { settle(mine, msg.id); markSeq(mine.node, msg); showAttachment(mine.node, msg); return true; }
     for (const entry of S.pending.values()) {
-      if (!entry.failed && entry.text === msg.text) { settle(entry, msg.id); return true; }
+      if (!entry.failed && entry.text === msg.text) { settle(entry, msg.id); markSeq(entry.node, msg); return true; }
     }
     return false;
   }
