@@ -270,8 +270,11 @@ class Pipeline:
             resolved = latest
         now = utcnow()
         if not may_reopen(resolved.resolved_at, now, self.settings.reopen_window_s):
-            return await self._new_conversation(resolved.contact_id, resolved.channel,
-                                                derived_id(resolved.id, "next"))
+            renewed = await self._new_conversation(resolved.contact_id, resolved.channel,
+                                                   derived_id(resolved.id, "next"))
+            if renewed.state is S.RESOLVED:  # begun by another session, and resolved since (clocks apart)
+                return await self._reopen_or_renew(renewed)
+            return renewed
         try:
             reopened = await self.store.update_conversation(resolved.id, S.RESOLVED, {
                 "state": next_state(S.RESOLVED, Transition.REOPEN), "resolved_at": None,

@@ -15,6 +15,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class EmbeddedRedis:
         self.pidfile = directory / "redis.pid"
         self._process: subprocess.Popen[bytes] | None = None
         self._lock: int | None = None  # a descriptor holding the directory's lock while the server runs
+        self._guard = threading.Lock()  # revive (from a worker thread) and stop, one at a time
 
     @property
     def url(self) -> str:
@@ -110,11 +112,12 @@ class EmbeddedRedis:
 
     def revive(self, timeout: float = 10.0) -> bool:
         """Start the server again if it died (killed, out of memory): empty, on the same socket. True if it
-        had to; the hub then rebuilds what Redis held from the store."""
-        if self._process is None or self.alive:
-            return False
-        self._launch(timeout)
-        return True
+        had to; the hub then rebuilds what Redis held from the store. Never after ``stop``."""
+        with self._guard:
+            if self._process is None or self.alive:
+                return False
+            self._launch(timeout)
+            return True
 
     def _stop_leftover(self) -> None:
         try:
@@ -128,15 +131,16 @@ class EmbeddedRedis:
         self.socket.unlink(missing_ok=True)
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
-        self._release_directory()
+        with self._guard:  # waits for a revive under way
+            if self._process is not None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+                self._process = None
+            self._release_directory()
 
     def __enter__(self) -> EmbeddedRedis:
         self.start()

@@ -13,6 +13,8 @@ import redis.exceptions
 from hub.redis_server import DirectoryInUse
 from hub.settings import SettingsError
 
+# What SQLite says when the files or the disk are the trouble (not a statement: that is a bug).
+SQLITE_ENVIRONMENT = ("unable to open", "readonly", "read-only", "disk", "locked", "full", "not a database")
 LONGEST = 400  # a server's own account of why it cannot be reached can run long
 
 Message = MutableMapping[str, Any]
@@ -39,21 +41,30 @@ def _optional_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def reason(exc: BaseException) -> str | None:
     """One line saying what to fix, or None when the failure is not one an operator can fix by configuration."""
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return reason(exc.exceptions[0])
     if isinstance(exc, SettingsError | DirectoryInUse):
         found: str | None = str(exc)
+    elif _caused_by(exc, redis.exceptions.AuthenticationError):  # redis-py wraps it in a ConnectionError
+        found = f"Redis refused the hub's credentials (HUB_REDIS_URL): {exc}"
     elif isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         found = f"cannot reach Redis (HUB_REDIS_URL): {exc}"
-    elif isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.ResponseError):
-        found = f"Redis refused the hub (HUB_REDIS_URL): {exc}"
     elif isinstance(exc, ValueError) and "Redis URL" in str(exc):
         found = f"HUB_REDIS_URL: {exc}"
     elif isinstance(exc, OSError):
         found = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
-    elif isinstance(exc, sqlite3.OperationalError):
+    elif isinstance(exc, sqlite3.OperationalError) and any(word in str(exc) for word in SQLITE_ENVIRONMENT):
         found = f"the SQLite database under HUB_DATA_DIR: {exc}"
     else:
         found = _optional_reason(exc)

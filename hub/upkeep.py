@@ -115,11 +115,11 @@ class Upkeep:
     async def rebuild_routing(self) -> bool:
         """Queues, agents' states and loads from the store, once, when Redis has lost them. Agents who were
         present get one presence TTL for their consoles to come back, and wrap-ups end when they were due;
-        both before the routing counts as built, when another process's sweep may look."""
+        both before any agent shows up online, when another process's sweep may look."""
         p = self.pipeline
         acd = p.acd
         waiting = [acd.routed(c) for c in await p.store.conversations_in_state(S.QUEUED)]
-        agents = []
+        agents, wrap_ups = [], {}
         for user in await p.store.list_users():
             if user.role in CHAT_ROLES and user.agent_state is not AgentState.OFFLINE:
                 assigned = await p.store.conversations_of_agent(user.id, [S.ASSIGNED])
@@ -127,8 +127,12 @@ class Upkeep:
                 agents.append((AgentLoad(user.id, user.agent_state.value, acd.capacities(user),
                                          {m: loads[m] for m in ("chat", "voice", "email")}), acd.memberships(user)))
                 if user.agent_state is AgentState.WRAP_UP:
-                    since = user.state_changed_at or utcnow()
-                    await p.router.start_wrap_up(user.id, ms(since + timedelta(seconds=p.settings.wrap_up_s)))
-        await p.presence.grace([agent.agent_id for agent, _ in agents])
-        return await p.router.rebuild(waiting, agents)
+                    wrap_ups[user.id] = (user.state_changed_at or utcnow()) + timedelta(seconds=p.settings.wrap_up_s)
+
+        async def first() -> None:
+            await p.presence.grace([agent.agent_id for agent, _ in agents])
+            for agent_id, ends in wrap_ups.items():
+                await p.router.start_wrap_up(agent_id, ms(ends))
+
+        return await p.router.rebuild(waiting, agents, first)
 

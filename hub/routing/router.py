@@ -7,7 +7,7 @@ and the whole state is rebuildable from the store (``rebuild``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import merge
 from itertools import islice
@@ -307,9 +307,10 @@ class Router:
     async def is_built(self) -> bool:
         return bool(await self._redis.exists(keys.ROUTING_BUILT))
 
-    async def rebuild(self, waiting: list[Routed],
-                      agents: list[tuple[AgentLoad, list[tuple[str, int, int]]]]) -> bool:
-        """Restore queues and presence from the store's facts, once, when Redis has lost them.
+    async def rebuild(self, waiting: list[Routed], agents: list[tuple[AgentLoad, list[tuple[str, int, int]]]],
+                      first: Callable[[], Awaitable[None]] | None = None) -> bool:
+        """Restore queues and presence from the store's facts, once, when Redis has lost them; ``first`` runs
+        before anything is restored (what other processes must find once agents show up online).
 
         Returns False when another process holds the rebuild lock or the state is already built.
         """
@@ -318,6 +319,8 @@ class Router:
         try:
             if await self.is_built():
                 return False
+            if first is not None:
+                await first()
             await self.configure(list(self.queues.values()))
             for routed in waiting:
                 await self.enqueue(routed)

@@ -120,18 +120,20 @@ class MongoStore(Store):
     async def open(self) -> None:
         # Majority writes: an acknowledged message survives a replica-set failover.
         self._client = AsyncIOMotorClient(self._url, tz_aware=True, w="majority")
-        await self._key_usernames()
         for name, indexes in {**INDEXES, **KNOWLEDGE_INDEXES}.items():
             await self.db[name].create_indexes(indexes)
+        await self._key_usernames()
 
     async def _key_usernames(self) -> None:
-        """Users stored before names were unique regardless of case get their key (before its index)."""
+        """Users stored before names were unique regardless of case get their key; its unique index (partial:
+        only documents that have one) refuses a second user's, whichever process backfills."""
         async for doc in self.db.users.find({"username_key": {"$exists": False}}, projection={"username": 1}):
-            key = username_key(doc["username"])
-            if await self.db.users.find_one({"username_key": key}, projection={"_id": 1}) is not None:
-                log.warning("user %r cannot sign in: another user's name differs from it only in case", doc["username"])
-                continue
-            await self.db.users.update_one({"_id": doc["_id"]}, {"$set": {"username_key": key}})
+            try:
+                await self.db.users.update_one({"_id": doc["_id"]},
+                                               {"$set": {"username_key": username_key(doc["username"])}})
+            except DuplicateKeyError:
+                log.warning("user %r cannot sign in: another user's name differs from it only in case",
+                            doc["username"])
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -297,7 +299,10 @@ class MongoStore(Store):
         return await self._get("users", user_id, User, "user")
 
     async def get_user_by_name(self, username: str) -> User | None:
-        return await self._one("users", {"username_key": username_key(username)}, User)
+        found = await self._one("users", {"username_key": username_key(username)}, User)
+        if found is None:  # a user without a key (added by an older hub process during an upgrade): exact name
+            found = await self._one("users", {"username": username, "username_key": {"$exists": False}}, User)
+        return found
 
     async def list_users(self) -> list[User]:
         return await self._many("users", {}, User, [("username", ASCENDING)])

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.support.hub import ROOT, HubServer, free_port
+from tests.support.redis import RedisServer
 
 
 def _hub(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -64,3 +66,12 @@ def test_a_second_hub_on_the_same_data_directory_says_so_in_one_line(tmp_path: P
     output = done.stdout + done.stderr
     assert done.returncode != 0 and "Traceback" not in output, output
     assert "cannot start: another hub process runs the embedded Redis" in output
+
+
+def test_a_redis_that_refuses_the_password_is_told_apart_from_one_that_cannot_be_reached(tmp_path: Path) -> None:
+    with RedisServer(tmp_path / "redis") as server:
+        redis.Redis(unix_socket_path=str(server.socket)).config_set("requirepass", "the-right-one")
+        done = _serve(tmp_path / "hub", HUB_REDIS_URL=f"{server.url}?password=a-wrong-one")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in output, output
+    assert "cannot start: Redis refused the hub's credentials (HUB_REDIS_URL)" in output

@@ -163,6 +163,11 @@ async def test_after_redis_lost_everything_present_agents_are_not_swept_offline(
     bob = await agent(pipeline, "bob")
     await pipeline.set_agent_state(bob, AgentState.NOT_READY, "lunch")
     await pipeline.presence.join(alice.id)  # alice's console, on this process
+    upkeep = Upkeep(pipeline)
+    await upkeep.rebuild_routing()
+    await redis.delete(keys.presence(bob.id))  # bob's grace is over
+    assert not await upkeep.rebuild_routing()  # as at every start: nothing lost, nothing rebuilt...
+    assert await redis.zscore(keys.presence(bob.id), GRACE) is None  # ...and no new grace for bob
     await redis.flushdb()  # Redis restarted empty (or every hub was killed): nobody's console is known
     await Upkeep(pipeline).sweep()  # rebuild, then presence: their consoles get a TTL to come back
     assert (await pipeline.store.get_user(alice.id)).agent_state is AgentState.READY
