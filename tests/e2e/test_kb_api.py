@@ -23,13 +23,13 @@ ARTICLE = {"title": "Lost card", "question": "I lost my card, what do I do?",
 def kb_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubServer]:
     with HubServer(tmp_path_factory.mktemp("kb") / "hub", env={"HUB_LOGIN_ATTEMPTS_PER_MIN": "1000"}) as server:
         for name, role in (("ed", "editor"), ("rev", "reviewer"), ("ag", "agent")):
-            assert server.add_user(name, "pw-" + name, role).returncode == 0
+            assert server.add_user(name, "password-" + name, role).returncode == 0
         yield server
 
 
 @pytest.fixture
 async def users(kb_hub: HubServer) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    clients = {name: await signed_in(kb_hub.http, name, "pw-" + name) for name in ("ed", "rev", "ag")}
+    clients = {name: await signed_in(kb_hub.http, name, "password-" + name) for name in ("ed", "rev", "ag")}
     yield clients
     for client in clients.values():
         await client.aclose()
