@@ -33,12 +33,14 @@ from connectors.webchat.payloads import (
     decode_frame,
     encode,
 )
-from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session, StatusEvent
+from hub.envelopes import ChatHub, InboundMessage, MessageEvent, Receipt, Session, StatusEvent, TypingEvent
 from hub.errors import HubError, NotFound
 from hub.flow import Outbox, TokenBucket, close_all
-from hub.models import Channel
+from hub.models import Channel, Role
 
 log = logging.getLogger(__name__)
+# How the customer's own typing event begins and ends, whatever its conversation.
+_TYPING = tuple(msgspec.json.encode(TypingEvent(conversation_id="", role=Role.CUSTOMER)).decode().split('"",'))
 
 
 @dataclass(slots=True)
@@ -58,6 +60,12 @@ class _Connection:
 
     def send(self, frame: msgspec.Struct) -> None:
         self.outbox.push(encode(frame).decode())
+
+    def deliver(self, raw: str) -> None:
+        """An event of a conversation this socket follows; not the customer's own typing (that is for the
+        agent), told apart by its text rather than by decoding every event."""
+        if not (raw.startswith(_TYPING[0]) and raw.endswith(_TYPING[1])):
+            self.outbox.push(raw)
 
     def error(self, code: str, detail: str, client_id: str | None = None) -> None:
         self.send(ErrorFrame(code=code, detail=detail, client_id=client_id))
@@ -87,7 +95,7 @@ class WebchatConnector:
                 await self._handle(conn, await socket.receive_text())
         finally:
             await close_all(conn.outbox.close(),
-                            *(self._hub.unwatch(c, conn.outbox.push) for c in conn.watching))
+                            *(self._hub.unwatch(c, conn.deliver) for c in conn.watching))
 
     async def _handle(self, conn: _Connection, raw: str) -> None:
         if not conn.bucket.take():
@@ -150,7 +158,7 @@ class WebchatConnector:
 
     async def _follow(self, conn: _Connection, conversation_id: str) -> None:
         conn.watching.append(conversation_id)  # first, so that closing unwatches even a half-made watch
-        await self._hub.watch(conversation_id, conn.outbox.push)
+        await self._hub.watch(conversation_id, conn.deliver)
         conn.conversation_id = conversation_id
 
     async def _move(self, conn: _Connection, conversation_id: str) -> None:
@@ -159,7 +167,7 @@ class WebchatConnector:
         old = list(conn.watching)
         await self._follow(conn, conversation_id)
         conn.watching = [conversation_id]
-        await close_all(*(self._hub.unwatch(c, conn.outbox.push) for c in old))
+        await close_all(*(self._hub.unwatch(c, conn.deliver) for c in old))
 
     def _check_text(self, text: str, attached: bool = False) -> None:
         if not text.strip() and not attached:

@@ -176,6 +176,7 @@ async def test_each_side_sees_the_other_typing_and_nothing_is_stored(hub: HubSer
     assert typing == {"type": "typing", "conversation_id": conversation_id, "role": "customer"}
     await agent.send({"type": "typing", "conversation_id": conversation_id})
     assert (await customer.next("typing", where=lambda f: f["role"] == "agent"))["conversation_id"] == conversation_id
+    assert not [f for f in customer.seen if f["type"] == "typing" and f["role"] == "customer"]  # not its own back
     await agent.send({"type": "typing", "conversation_id": "someone-elses"})
     assert (await agent.next("error"))["code"] == "not_found"
     history = (await agent.http.get(f"/api/conversations/{conversation_id}/messages")).json()
