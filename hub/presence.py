@@ -39,23 +39,21 @@ class Presence:
 
     async def refresh(self) -> None:
         """Keep this process's sockets alive for another TTL."""
-        if not self._local:
-            return
-        expiry = now_ms() + self._ttl_ms
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for socket_id, agent_id in self._local.items():
-                pipe.zadd(keys.presence(agent_id), {socket_id: expiry})
-            await pipe.execute()
+        await self._extend([(agent_id, socket_id) for socket_id, agent_id in self._local.items()])
 
     async def grace(self, agent_ids: list[str]) -> None:
         """Redis lost who is present (it restarted, or every hub did): these agents, ready or not in the
         store, count as present for one more TTL, time for their consoles to come back."""
-        if not agent_ids:
+        await self._extend([(agent_id, GRACE) for agent_id in agent_ids])
+
+    async def _extend(self, members: list[tuple[str, str]]) -> None:
+        """(agent, presence member) pairs, alive for another TTL from now, in one round trip."""
+        if not members:
             return
         expiry = now_ms() + self._ttl_ms
         async with self._redis.pipeline(transaction=False) as pipe:
-            for agent_id in agent_ids:
-                pipe.zadd(keys.presence(agent_id), {GRACE: expiry})
+            for agent_id, member in members:
+                pipe.zadd(keys.presence(agent_id), {member: expiry})
             await pipe.execute()
 
     async def absent(self, agent_ids: list[str]) -> list[str]:
